@@ -1,0 +1,143 @@
+/** The gateway's whole configuration, parsed and validated once at startup (see load.ts). */
+
+export type SipTransport = 'udp' | 'tcp' | 'tls';
+export type MediaMode = 'direct' | 'freeswitch';
+
+export interface XmppConfig {
+  /** Host and port of the XMPP client-to-server listener (XMPP_SERVER / XMPP_PORT). */
+  server: string;
+  port: number;
+  /** Main virtual host; anonymous per-call sessions log in here by default (XMPP_DOMAIN). */
+  domain: string;
+  /** Host of the gateway's control account (XMPP_AUTH_DOMAIN). */
+  authDomain: string;
+  /** Anonymous host used for per-call sessions when auth is enabled with guests (XMPP_GUEST_DOMAIN). */
+  guestDomain: string | undefined;
+  /** Where conference rooms live (XMPP_MUC_DOMAIN). */
+  mucDomain: string;
+  /** Where the brewery lives (XMPP_INTERNAL_MUC_DOMAIN). */
+  internalMucDomain: string;
+  /** JID of Jicofo's focus component, `focus.<domain>` unless overridden (XMPP_FOCUS_DOMAIN). */
+  focusJid: string;
+  /** Control account: `user@authDomain` (JIGASI_XMPP_USER / JIGASI_XMPP_PASSWORD). */
+  controlUser: string;
+  controlPassword: string;
+  /** Brewery room local part (JIGASI_BREWERY_MUC). */
+  breweryMuc: string;
+  /**
+   * How per-call sessions log in: anonymously on `domain` (or `guestDomain`), or with an
+   * account (JIGASI_XMPP_CALL_USER / JIGASI_XMPP_CALL_PASSWORD, on `authDomain`).
+   */
+  callLogin: { mode: 'anonymous'; domain: string } | { mode: 'password'; domain: string; username: string; password: string };
+  /**
+   * Allow SASL PLAIN over an unencrypted stream (XMPP_ALLOW_PLAIN, default true: docker-jitsi-meet's
+   * Prosody listens without TLS on its internal network).
+   */
+  allowPlain: boolean;
+  /** Use TLS on the stream (XMPP_TLS, default false: internal network). */
+  tls: boolean;
+  /** Seconds a call waits for the MUC join / conference IQ answers. */
+  joinTimeoutMs: number;
+}
+
+export interface SipConfig {
+  /** The account URI, e.g. sip:jigasi@pbx.example.com (JIGASI_SIP_URI). */
+  uri: string | undefined;
+  password: string | undefined;
+  /** Registrar / outbound proxy; registration is enabled when set (JIGASI_SIP_SERVER). */
+  server: string | undefined;
+  port: number;
+  transport: SipTransport;
+  /** Room used when an INVITE names none (JIGASI_SIP_DEFAULT_ROOM). */
+  defaultRoom: string | undefined;
+  /** Registration expiry asked for, seconds (JIGASI_SIP_REGISTER_EXPIRES, 600). */
+  registerExpires: number;
+  /** Header names that carry the room, tried in order. */
+  roomHeaders: string[];
+  roomPasswordHeader: string;
+  domainBaseHeaders: string[];
+  tenantHeader: string;
+  /** CIDR list of sources allowed to call without authentication (SIP_TRUSTED_NETWORKS). */
+  trustedNetworks: string[];
+  /** Digest credentials callers must present when not trusted (SIP_INBOUND_USERS=user:pass,...). */
+  inboundUsers: Array<{ username: string; password: string }>;
+  /** Digest realm for challenges (SIP_REALM). */
+  realm: string;
+  /** File mapping dialled numbers to rooms (SIP_NUMBER_MAP_FILE), parsed at startup. */
+  numberMap: Record<string, string>;
+  /** Jitsi conference mapper API for PIN lookup (CONFERENCE_MAPPER_URL). */
+  conferenceMapperUrl: string | undefined;
+  /** Prefix put before dialled numbers on outbound calls (JIGASI_SIP_OUTBOUND_PREFIX). */
+  outboundPrefix: string;
+}
+
+export interface DrachtioConfig {
+  host: string;
+  port: number;
+  secret: string;
+}
+
+export interface FreeswitchConfig {
+  host: string;
+  port: number;
+  secret: string;
+  /** Address FreeSWITCH connects back to for the outbound event socket. */
+  listenAddress: string;
+  listenPort: number;
+}
+
+export interface MediaConfig {
+  mode: MediaMode;
+  /** Address put in SDP and ICE candidates (MEDIA_ADDRESS). */
+  address: string;
+  /** Address sockets bind to (MEDIA_BIND_ADDRESS, default = address). */
+  bindAddress: string;
+  portMin: number;
+  portMax: number;
+  /** Opus encoder complexity 0-10 (OPUS_COMPLEXITY, 5). */
+  opusComplexity: number;
+}
+
+export interface TimeoutsConfig {
+  /** Wait for the room header / routing, ms (jigasi: 1 s). */
+  roomHeaderMs: number;
+  /** Wait for session-initiate after joining, ms (JIGASI_JVB_TIMEOUT, 30 s). */
+  sessionInitiateMs: number;
+  /** Drop the call when no bridge media arrives this long after ICE, ms (5 s). */
+  bridgeMediaMs: number;
+  /** Caller RTP silence that is logged, ms (10 s). */
+  callerRtpMs: number;
+  /** Hang up when the caller's RTP stops this long; 0 = never (CALLER_RTP_TIMEOUT_HANGUP). */
+  callerRtpHangup: boolean;
+  /** Keep the caller after session-terminate waiting for a new session-initiate, ms (30 s). */
+  resumeWindowMs: number;
+  /** Upper bound of a graceful drain, ms (DRAIN_TIMEOUT, 1 h). */
+  drainMs: number;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** Whether POST /about/shutdown is served (ENABLE_REST_SHUTDOWN). */
+  enableShutdown: boolean;
+}
+
+export interface GatewayConfig {
+  xmpp: XmppConfig;
+  sip: SipConfig;
+  drachtio: DrachtioConfig;
+  freeswitch: FreeswitchConfig;
+  media: MediaConfig;
+  timeouts: TimeoutsConfig;
+  http: HttpConfig;
+  /** Max concurrent calls before 503 (MAX_CALLS). */
+  maxCalls: number;
+  /** Region published in brewery stats and presence (JIGASI_LOCAL_REGION). */
+  region: string | undefined;
+  /** Published as <stats-id> in presence (JIGASI_STATS_ID). */
+  statsId: string | undefined;
+  /** Whether the caller gets the audio-mute feature (ENABLE_SIP_STARTMUTED semantics). */
+  enableAudioMute: boolean;
+  logLevel: string;
+  version: string;
+}
