@@ -1,0 +1,85 @@
+/**
+ * Every setting the gateway reads, with its default and meaning. The names are docker-jitsi-meet's
+ * where jigasi already has one, so an existing `.env` keeps working. The README's table is checked
+ * against this list by a unit test.
+ */
+export interface FieldSpec {
+  readonly name: string;
+  /** Default as text (parsed like any other value); undefined = unset. */
+  readonly default?: string;
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+export const FIELDS: readonly FieldSpec[] = [
+  // XMPP (docker-jitsi-meet names)
+  { name: 'XMPP_SERVER', default: 'xmpp.meet.jitsi', description: 'Prosody host for client connections' },
+  { name: 'XMPP_PORT', default: '5222', description: 'Prosody client port' },
+  { name: 'XMPP_DOMAIN', default: 'meet.jitsi', description: 'Main XMPP domain; anonymous call sessions log in here' },
+  { name: 'XMPP_AUTH_DOMAIN', default: 'auth.meet.jitsi', description: "Domain of the gateway's account" },
+  { name: 'XMPP_GUEST_DOMAIN', default: 'guest.meet.jitsi', description: 'Anonymous domain for call sessions when ENABLE_AUTH and ENABLE_GUESTS are set' },
+  { name: 'XMPP_MUC_DOMAIN', default: 'muc.meet.jitsi', description: 'Conference rooms domain' },
+  { name: 'XMPP_INTERNAL_MUC_DOMAIN', default: 'internal-muc.meet.jitsi', description: 'Domain of the brewery room' },
+  { name: 'XMPP_FOCUS_JID', description: "Jicofo's address for conference requests (default focus.<XMPP_DOMAIN>)" },
+  { name: 'XMPP_ALLOW_PLAIN', default: 'true', description: 'Allow SASL PLAIN on an unencrypted stream (internal networks)' },
+  { name: 'XMPP_TLS', default: 'false', description: 'Use direct TLS to Prosody' },
+  { name: 'XMPP_JOIN_TIMEOUT', default: '10000', description: 'ms to wait for the focus answer and the room join' },
+  { name: 'ENABLE_AUTH', default: 'false', description: 'Rooms need authentication: call sessions log in with the gateway account (or as guests)' },
+  { name: 'ENABLE_GUESTS', default: 'false', description: 'With ENABLE_AUTH, call sessions join anonymously on XMPP_GUEST_DOMAIN' },
+  { name: 'JIGASI_XMPP_USER', default: 'jigasi', description: 'Gateway account (user part) on XMPP_AUTH_DOMAIN' },
+  { name: 'JIGASI_XMPP_PASSWORD', secret: true, description: 'Gateway account password (required)' },
+  { name: 'JIGASI_BREWERY_MUC', default: 'jigasibrewery', description: 'Brewery room where Jicofo finds SIP gateways' },
+  // SIP
+  { name: 'JIGASI_SIP_URI', description: 'SIP account to register, e.g. sip:jitsi@pbx.example.com' },
+  { name: 'JIGASI_SIP_PASSWORD', secret: true, description: 'Digest password of JIGASI_SIP_URI' },
+  { name: 'JIGASI_SIP_SERVER', description: 'Registrar/proxy; registration is on when set' },
+  { name: 'JIGASI_SIP_PORT', default: '5060', description: 'Registrar port' },
+  { name: 'JIGASI_SIP_TRANSPORT', default: 'UDP', description: 'UDP, TCP or TLS toward the registrar' },
+  { name: 'JIGASI_SIP_DEFAULT_ROOM', description: 'Room for calls that name none (else the PIN prompt, else 404)' },
+  { name: 'JIGASI_SIP_REGISTER_EXPIRES', default: '600', description: 'Registration expiry asked for, seconds' },
+  { name: 'JIGASI_SIP_OUTBOUND_PREFIX', default: '', description: 'Prefix put before numbers dialled out' },
+  { name: 'SIP_ROOM_HEADERS', default: 'Jitsi-Conference-Room,X-Room-Name', description: 'INVITE headers naming the room, in order' },
+  { name: 'SIP_ROOM_PASSWORD_HEADER', default: 'Jitsi-Conference-Room-Pass', description: 'INVITE header with the room password' },
+  { name: 'SIP_DOMAIN_BASE_HEADERS', default: 'Jitsi-Conference-Domain-Base,X-Domain-Base', description: 'INVITE headers with the domain base (multi-domain)' },
+  { name: 'SIP_TENANT_HEADER', default: 'Jitsi-Conference-Domain-Tenant', description: 'INVITE header with the tenant' },
+  { name: 'SIP_TRUSTED_NETWORKS', default: '', description: 'CIDR list allowed to call without digest auth' },
+  { name: 'SIP_INBOUND_USERS', default: '', secret: true, description: 'user:password list callers authenticate with (digest)' },
+  { name: 'SIP_REALM', default: 'jitsi', description: 'Digest realm of challenges to callers' },
+  { name: 'SIP_NUMBER_MAP_FILE', description: 'File mapping dialled numbers to rooms (JSON or number = room lines)' },
+  { name: 'CONFERENCE_MAPPER_URL', description: 'Jitsi conference mapper API for the PIN prompt' },
+  // drachtio / FreeSWITCH
+  { name: 'DRACHTIO_HOST', default: '127.0.0.1', description: 'drachtio-server control address' },
+  { name: 'DRACHTIO_PORT', default: '9022', description: 'drachtio-server control port' },
+  { name: 'DRACHTIO_SECRET', default: 'cymru', secret: true, description: 'drachtio-server shared secret' },
+  { name: 'FREESWITCH_HOST', default: '127.0.0.1', description: 'FreeSWITCH event socket host (MEDIA_MODE=freeswitch)' },
+  { name: 'FREESWITCH_PORT', default: '8021', description: 'FreeSWITCH event socket port' },
+  { name: 'FREESWITCH_SECRET', default: 'ClueCon', secret: true, description: 'FreeSWITCH event socket password' },
+  { name: 'FREESWITCH_LISTEN_ADDRESS', default: '127.0.0.1', description: 'Address FreeSWITCH connects back to (outbound event socket)' },
+  { name: 'FREESWITCH_LISTEN_PORT', default: '8085', description: 'Port of that outbound event socket listener' },
+  // media
+  { name: 'MEDIA_MODE', default: 'direct', description: 'direct (caller RTP to the gateway) or freeswitch' },
+  { name: 'MEDIA_ADDRESS', default: '127.0.0.1', description: 'Address put in SDP and ICE candidates' },
+  { name: 'MEDIA_BIND_ADDRESS', description: 'Address media sockets bind to (default MEDIA_ADDRESS)' },
+  { name: 'JIGASI_PORT_MIN', default: '20000', description: 'Lowest UDP media port' },
+  { name: 'JIGASI_PORT_MAX', default: '20050', description: 'Highest UDP media port' },
+  { name: 'OPUS_COMPLEXITY', default: '5', description: 'Opus encoder complexity 0-10 (CPU vs quality)' },
+  // timeouts
+  { name: 'JIGASI_JVB_TIMEOUT', default: '30000', description: 'ms to wait for the conference to offer media (session-initiate)' },
+  { name: 'ROOM_HEADER_TIMEOUT', default: '1000', description: 'ms to wait for routing information' },
+  { name: 'BRIDGE_MEDIA_TIMEOUT', default: '5000', description: 'ms without bridge media after setup before hanging up' },
+  { name: 'CALLER_RTP_TIMEOUT', default: '10000', description: 'ms without caller RTP before it is logged' },
+  { name: 'CALLER_RTP_TIMEOUT_HANGUP', default: 'false', description: 'Hang up after CALLER_RTP_TIMEOUT' },
+  { name: 'RESUME_WINDOW', default: '30000', description: 'ms a caller waits after session-terminate for a new session' },
+  { name: 'DRAIN_TIMEOUT', default: '3600000', description: 'ms a graceful shutdown waits for calls to end' },
+  // operations
+  { name: 'HTTP_HOST', default: '127.0.0.1', description: 'Address of /about/health, /about/stats, /metrics' },
+  { name: 'HTTP_PORT', default: '8788', description: 'Port of the HTTP API' },
+  { name: 'ENABLE_REST_SHUTDOWN', default: 'false', description: 'Serve POST /about/shutdown' },
+  { name: 'MAX_CALLS', default: '100', description: 'Concurrent calls before new ones get 503 (also stress_level base)' },
+  { name: 'JIGASI_LOCAL_REGION', description: 'Region published to Jicofo and in presence' },
+  { name: 'JIGASI_STATS_ID', description: 'Published as stats-id in presence' },
+  { name: 'SIP_AUDIO_MUTE_FEATURE', default: 'true', description: 'Advertise audio-mute so moderators can mute callers' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'trace, debug, info, warn, error' },
+];
+
+export const FIELD_NAMES: ReadonlySet<string> = new Set(FIELDS.map((f) => f.name));

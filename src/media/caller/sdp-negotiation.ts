@@ -1,0 +1,205 @@
+import sdpTransform from 'sdp-transform';
+import type { MediaDescription as MediaAttributes, SessionDescription } from 'sdp-transform';
+import type { CallerCodecChoice, CallerCodecName, CallerMediaParams, MediaDirection } from './sdp-types.js';
+
+/** Failure to agree on caller media; the SIP layer answers it with `sipStatus` (488). */
+export class SdpNegotiationError extends Error {
+  readonly sipStatus = 488;
+  readonly metricLabel = 'caller_error';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SdpNegotiationError';
+  }
+}
+
+interface CodecSpec {
+  name: CallerCodecName;
+  staticPt: number | undefined;
+  rtpClockRate: number;
+  sampleRate: number;
+  channels: number;
+}
+
+const CODECS: Record<CallerCodecName, CodecSpec> = {
+  PCMU: { name: 'PCMU', staticPt: 0, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
+  PCMA: { name: 'PCMA', staticPt: 8, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
+  // RFC 3551: G.722 samples at 16 kHz but its RTP clock is 8000 for historical reasons.
+  G722: { name: 'G722', staticPt: 9, rtpClockRate: 8000, sampleRate: 16000, channels: 1 },
+  // Opus on the caller side is decoded/encoded at 16 kHz; its RTP clock is always 48000.
+  opus: { name: 'opus', staticPt: undefined, rtpClockRate: 48000, sampleRate: 16000, channels: 2 },
+};
+
+export const DEFAULT_CALLER_CODECS: readonly CallerCodecName[] = ['G722', 'PCMU', 'PCMA', 'opus'];
+const DYNAMIC_PT = { opus: 111, telephoneEvent: 101 };
+
+export interface LocalMedia {
+  address: string;
+  port: number;
+  /** Codecs we accept, in our order of preference (used when we make the offer). */
+  codecs?: readonly CallerCodecName[];
+  sessionId: string;
+  sessionVersion: number;
+}
+
+function parseSdp(text: string): SessionDescription {
+  if (text.trim() === '') throw new SdpNegotiationError('empty SDP');
+  if (!/^v=0\r?$/m.test(text)) throw new SdpNegotiationError('malformed SDP: no v=0 line');
+  try {
+    return sdpTransform.parse(text);
+  } catch (err) {
+    throw new SdpNegotiationError(`malformed SDP: ${(err as Error).message}`);
+  }
+}
+
+function pickAudio(sdp: SessionDescription): MediaAttributes {
+  const audio = sdp.media.find((m) => m.type === 'audio' && m.port !== 0);
+  if (audio === undefined) throw new SdpNegotiationError('no active audio stream in SDP');
+  if (!/^RTP\/AVPF?$/.test(audio.protocol)) {
+    throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (plain RTP/AVP expected)`);
+  }
+  return audio;
+}
+
+function offeredPts(m: MediaAttributes): number[] {
+  const pts = String(m.payloads ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .map(Number);
+  if (pts.length === 0 || pts.some((p) => !Number.isInteger(p) || p < 0 || p > 127)) {
+    throw new SdpNegotiationError(`malformed SDP: bad payload list '${String(m.payloads)}'`);
+  }
+  return pts;
+}
+
+function codecOfPt(m: MediaAttributes, pt: number): { name: string; rate: number; channels: number } | undefined {
+  const rtp = m.rtp.find((r) => r.payload === pt);
+  if (rtp !== undefined) return { name: rtp.codec, rate: rtp.rate ?? 8000, channels: rtp.encoding ?? 1 };
+  const spec = Object.values(CODECS).find((c) => c.staticPt === pt);
+  return spec === undefined ? undefined : { name: spec.name, rate: spec.rtpClockRate, channels: 1 };
+}
+
+function matchCodec(name: string, rate: number, allowed: readonly CallerCodecName[]): CodecSpec | undefined {
+  const spec = allowed.map((n) => CODECS[n]).find((c) => c.name.toLowerCase() === name.toLowerCase());
+  return spec !== undefined && spec.rtpClockRate === rate ? spec : undefined;
+}
+
+function directionOf(sdp: SessionDescription, m: MediaAttributes, address: string): MediaDirection {
+  // RFC 2543 hold: a connection address of 0.0.0.0 means "don't send to me".
+  if (address === '0.0.0.0') return 'sendonly';
+  return (m.direction ?? sdp.direction ?? 'sendrecv') as MediaDirection;
+}
+
+function reverse(d: MediaDirection): MediaDirection {
+  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
+}
+
+function connectionAddress(sdp: SessionDescription, m: MediaAttributes): string {
+  const c = m.connection ?? sdp.connection;
+  if (c === undefined) throw new SdpNegotiationError('malformed SDP: no c= line');
+  if (c.version !== 4) throw new SdpNegotiationError('only IPv4 media addresses are supported');
+  return c.ip.split('/')[0] ?? c.ip;
+}
+
+function telephoneEventPt(m: MediaAttributes, rate: number): number | undefined {
+  const te = m.rtp.filter((r) => r.codec.toLowerCase() === 'telephone-event');
+  return (te.find((r) => (r.rate ?? 8000) === rate) ?? te[0])?.payload;
+}
+
+/** Reads the media parameters out of the caller's SDP (an offer or an answer to our offer). */
+function readRemote(text: string, allowed: readonly CallerCodecName[]): CallerMediaParams {
+  const sdp = parseSdp(text);
+  const m = pickAudio(sdp);
+  const address = connectionAddress(sdp, m);
+  let codec: CallerCodecChoice | undefined;
+  for (const pt of offeredPts(m)) {
+    const c = codecOfPt(m, pt);
+    const spec = c === undefined ? undefined : matchCodec(c.name, c.rate, allowed);
+    if (spec !== undefined) {
+      const fmtp = m.fmtp.find((f) => f.payload === pt)?.config;
+      codec = {
+        name: spec.name,
+        payloadType: pt,
+        rtpClockRate: spec.rtpClockRate,
+        sampleRate: spec.sampleRate,
+        channels: spec.channels,
+        ...(fmtp !== undefined ? { fmtp } : {}),
+      };
+      break;
+    }
+  }
+  if (codec === undefined) {
+    const names = offeredPts(m).map((pt) => codecOfPt(m, pt)?.name ?? String(pt));
+    throw new SdpNegotiationError(`no common codec: offered ${names.join(', ')}; supported ${allowed.join(', ')}`);
+  }
+  return {
+    codec,
+    telephoneEventPt: telephoneEventPt(m, codec.rtpClockRate),
+    remoteAddress: address,
+    remotePort: m.port,
+    direction: reverse(directionOf(sdp, m, address)),
+    ptime: m.ptime ?? 20,
+  };
+}
+
+function writeSdp(
+  local: LocalMedia,
+  codecs: CallerCodecChoice[],
+  tePt: number | undefined,
+  teRate: number,
+  direction: MediaDirection,
+  rtcpMux: boolean,
+): string {
+  const pts = codecs.map((c) => c.payloadType);
+  if (tePt !== undefined) pts.push(tePt);
+  const lines = [
+    'v=0',
+    `o=- ${local.sessionId} ${local.sessionVersion} IN IP4 ${local.address}`,
+    's=jitsi-sip-gateway',
+    `c=IN IP4 ${local.address}`,
+    't=0 0',
+    `m=audio ${local.port} RTP/AVP ${pts.join(' ')}`,
+  ];
+  for (const c of codecs) {
+    lines.push(`a=rtpmap:${c.payloadType} ${c.name}/${c.rtpClockRate}${c.channels > 1 ? `/${c.channels}` : ''}`);
+    if (c.name === 'opus') lines.push(`a=fmtp:${c.payloadType} useinbandfec=1;maxplaybackrate=16000`);
+  }
+  if (tePt !== undefined) {
+    lines.push(`a=rtpmap:${tePt} telephone-event/${teRate}`, `a=fmtp:${tePt} 0-16`);
+  }
+  lines.push('a=ptime:20', `a=${direction}`);
+  if (rtcpMux) lines.push('a=rtcp-mux');
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Answers a caller's offer: picks the first offered codec we support (the offerer's preference). */
+export function answerCallerOffer(
+  offer: string,
+  local: LocalMedia,
+): { params: CallerMediaParams; answer: string } {
+  const allowed = local.codecs ?? DEFAULT_CALLER_CODECS;
+  const params = readRemote(offer, allowed);
+  const rtcpMux = pickAudio(parseSdp(offer)).rtcpMux !== undefined;
+  const answer = writeSdp(local, [params.codec], params.telephoneEventPt, params.codec.rtpClockRate, params.direction, rtcpMux);
+  return { params, answer };
+}
+
+/** Our offer for calls without one (late-offer INVITE) and for dial-out. */
+export function createCallerOffer(local: LocalMedia): string {
+  const codecs = (local.codecs ?? DEFAULT_CALLER_CODECS).map((n): CallerCodecChoice => {
+    const s = CODECS[n];
+    return {
+      name: s.name,
+      payloadType: s.staticPt ?? DYNAMIC_PT.opus,
+      rtpClockRate: s.rtpClockRate,
+      sampleRate: s.sampleRate,
+      channels: s.channels,
+    };
+  });
+  return writeSdp(local, codecs, DYNAMIC_PT.telephoneEvent, 8000, 'sendrecv', false);
+}
+
+/** Reads the remote answer to an offer we made. */
+export function acceptCallerAnswer(answer: string, local: Pick<LocalMedia, 'codecs'>): CallerMediaParams {
+  return readRemote(answer, local.codecs ?? DEFAULT_CALLER_CODECS);
+}
