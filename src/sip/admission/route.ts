@@ -1,0 +1,61 @@
+import { normalizeNumber } from '../../config/number-map.js';
+import { mucDomainFor, normalizeRoom, type MucLayout, type RoomTarget } from './room-target.js';
+
+export interface RoutingRules {
+  layout: MucLayout;
+  roomHeaders: readonly string[];
+  roomPasswordHeader: string;
+  domainBaseHeaders: readonly string[];
+  tenantHeader: string;
+  numberMap: Readonly<Record<string, string>>;
+  defaultRoom: string | undefined;
+  /** True when a conference mapper is configured, so a PIN prompt can find the room. */
+  pinPrompt: boolean;
+}
+
+/** The parts of an INVITE that routing looks at. */
+export interface RoutableInvite {
+  header(name: string): string | undefined;
+  /** User part of the request-URI (the dialled number / DID). */
+  calledNumber: string | undefined;
+}
+
+export type RouteDecision =
+  | { kind: 'room'; target: RoomTarget }
+  | { kind: 'pin' }
+  | { kind: 'reject'; status: number; reason: string };
+
+function firstHeader(inv: RoutableInvite, names: readonly string[]): string | undefined {
+  for (const n of names) {
+    const v = inv.header(n);
+    if (v !== undefined && v.trim() !== '') return v.trim();
+  }
+  return undefined;
+}
+
+/**
+ * The routing order: room header → dialled-number map → default room → PIN prompt → 404.
+ * Throws InvalidRoomError (404) when a header names a room that cannot exist.
+ */
+export function routeInvite(inv: RoutableInvite, rules: RoutingRules): RouteDecision {
+  const password = inv.header(rules.roomPasswordHeader)?.trim() || undefined;
+  const base = firstHeader(inv, rules.domainBaseHeaders);
+  const tenant = inv.header(rules.tenantHeader)?.trim() || undefined;
+  const muc = mucDomainFor(rules.layout, base, tenant);
+
+  const fromHeader = firstHeader(inv, rules.roomHeaders);
+  if (fromHeader !== undefined) {
+    return { kind: 'room', target: { roomJid: normalizeRoom(fromHeader, muc), password, source: 'header' } };
+  }
+  if (inv.calledNumber !== undefined) {
+    const mapped = rules.numberMap[normalizeNumber(inv.calledNumber)];
+    if (mapped !== undefined) {
+      return { kind: 'room', target: { roomJid: normalizeRoom(mapped, muc), password, source: 'number-map' } };
+    }
+  }
+  if (rules.defaultRoom !== undefined && rules.defaultRoom !== '') {
+    return { kind: 'room', target: { roomJid: normalizeRoom(rules.defaultRoom, muc), password, source: 'default-room' } };
+  }
+  if (rules.pinPrompt) return { kind: 'pin' };
+  return { kind: 'reject', status: 404, reason: 'no room given and no default room or PIN prompt configured' };
+}
