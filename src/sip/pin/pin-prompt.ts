@@ -1,0 +1,73 @@
+import type { PinLookup } from './conference-mapper.js';
+
+/** Names of the prompts shipped with the gateway (see prompts/). */
+export type PromptName = 'enter-pin' | 'wrong-pin' | 'goodbye' | 'please-wait' | 'lobby-wait' | 'lobby-denied' | 'wrong-password' | 'room-full' | 'error';
+
+export interface DigitCollectOptions {
+  maxDigits: number;
+  /** Digit that ends input early, normally '#'. */
+  terminator: string;
+  /** Time allowed for the first digit, ms. */
+  firstDigitTimeoutMs: number;
+  /** Time allowed between digits, ms. */
+  interDigitTimeoutMs: number;
+}
+
+/**
+ * What the PIN flow needs from the caller's media, in either media mode: the engine's prompt
+ * player and digit collector (direct), or FreeSWITCH's play/playCollect (freeswitch).
+ */
+export interface CallerInteraction {
+  play(prompt: PromptName): Promise<void>;
+  /** Plays the prompt (interruptible by a digit) and collects digits; '' on timeout. */
+  playAndCollect(prompt: PromptName, opts: DigitCollectOptions): Promise<string>;
+}
+
+export type PinOutcome = { kind: 'room'; roomJid: string; pin: string } | { kind: 'failed'; reason: 'wrong-pin' | 'no-input' | 'lookup-error' };
+
+export interface PinPromptOptions {
+  attempts: number;
+  maxDigits: number;
+  firstDigitTimeoutMs: number;
+  interDigitTimeoutMs: number;
+}
+
+export const DEFAULT_PIN_PROMPT: PinPromptOptions = { attempts: 3, maxDigits: 12, firstDigitTimeoutMs: 10_000, interDigitTimeoutMs: 5_000 };
+
+/**
+ * Asks for the meeting PIN up to `attempts` times. The caller hears a goodbye prompt before a
+ * failure is returned; the SIP layer then hangs up.
+ */
+export async function runPinPrompt(
+  io: CallerInteraction,
+  lookup: PinLookup,
+  opts: PinPromptOptions = DEFAULT_PIN_PROMPT,
+  isCancelled: () => boolean = () => false,
+): Promise<PinOutcome> {
+  let lastReason: 'wrong-pin' | 'no-input' = 'no-input';
+  for (let attempt = 0; attempt < opts.attempts && !isCancelled(); attempt++) {
+    const digits = await io.playAndCollect(attempt === 0 ? 'enter-pin' : 'wrong-pin', {
+      maxDigits: opts.maxDigits,
+      terminator: '#',
+      firstDigitTimeoutMs: opts.firstDigitTimeoutMs,
+      interDigitTimeoutMs: opts.interDigitTimeoutMs,
+    });
+    if (isCancelled()) break;
+    const pin = digits.replace(/[#*]/g, '');
+    if (pin === '') {
+      lastReason = 'no-input';
+      continue;
+    }
+    let room: string | undefined;
+    try {
+      room = await lookup.roomForPin(pin);
+    } catch {
+      await io.play('error').catch(() => undefined);
+      return { kind: 'failed', reason: 'lookup-error' };
+    }
+    if (room !== undefined) return { kind: 'room', roomJid: room, pin };
+    lastReason = 'wrong-pin';
+  }
+  if (!isCancelled()) await io.play('goodbye').catch(() => undefined);
+  return { kind: 'failed', reason: lastReason };
+}
