@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** A dependency's health: undefined when fine, else the reason it is not. */
+export interface HealthCheck {
+  name: string;
+  problem(): string | undefined;
+}
+
+export interface HttpApiOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  health: readonly HealthCheck[];
+  stats: () => Record<string, unknown>;
+  metrics: GatewayMetrics;
+  version: string;
+  /** Present when POST /about/shutdown is enabled. */
+  shutdown?: () => void;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** The operator API: /about/health, /about/stats, /about/version, /metrics, POST /about/shutdown. */
+export class HttpApi {
+  #server: Server | undefined;
+
+  constructor(private readonly opts: HttpApiOptions) {}
+
+  async start(): Promise<AddressInfo> {
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => {
+        this.opts.logger.error({ err }, 'http handler failed');
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    });
+    // Health probes use short connections; don't let idle keep-alives hold the drain open.
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    return server.address() as AddressInfo;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.#server;
+    this.#server = undefined;
+    if (s === undefined) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const method = req.method ?? 'GET';
+    const route = `${method} ${path}`;
+    switch (route) {
+      case 'GET /about/health': {
+        const problems: Record<string, string> = {};
+        for (const h of this.opts.health) {
+          const p = h.problem();
+          if (p !== undefined) problems[h.name] = p;
+        }
+        if (Object.keys(problems).length === 0) json(res, 200, {});
+        else json(res, 503, { status: 'unhealthy', problems });
+        return;
+      }
+      case 'GET /about/stats':
+        json(res, 200, this.opts.stats());
+        return;
+      case 'GET /about/version':
+        json(res, 200, { name: 'jitsi-sip-gateway', version: this.opts.version, os: process.platform, node: process.version });
+        return;
+      case 'GET /metrics': {
+        const text = await this.opts.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': this.opts.metrics.registry.contentType });
+        res.end(text);
+        return;
+      }
+      case 'POST /about/shutdown':
+        if (this.opts.shutdown === undefined) {
+          json(res, 403, { error: 'shutdown over HTTP is disabled (ENABLE_REST_SHUTDOWN)' });
+          return;
+        }
+        this.opts.logger.info({ remote: req.socket.remoteAddress }, 'graceful shutdown requested over HTTP');
+        this.opts.shutdown();
+        json(res, 200, { status: 'draining' });
+        return;
+      default:
+        json(res, ['/about/health', '/about/stats', '/about/version', '/metrics', '/about/shutdown'].includes(path) ? 405 : 404, {
+          error: 'not found',
+        });
+    }
+  }
+}
