@@ -1,0 +1,91 @@
+import type { Logger } from '../../log.js';
+
+export type CallDirection = 'in' | 'out';
+
+export type ConferenceLogin =
+  | { mode: 'anonymous'; domain: string }
+  | { mode: 'password'; domain: string; username: string; password: string };
+
+export interface ConferenceSessionOptions {
+  /** 'xmpp://host:port' of the deployment's Prosody. */
+  service: string;
+  login: ConferenceLogin;
+  allowPlain: boolean;
+  /** Where the conference IQ goes: `focus.<domain>` in a deployment, the fake focus' full JID in tests. */
+  focusJid: string;
+  /** Bare JID of the conference room, e.g. 'room@muc.meet.jitsi'. */
+  roomJid: string;
+  roomPassword?: string;
+  /** Shown to the meeting: SIP display name, else the number. */
+  nick: string;
+  /** MUC nick and XMPP resource; 8 random hex digits (as jigasi) when absent. */
+  resource?: string;
+  direction: CallDirection;
+  /** Extra `<header name value>` in `<initiator>` after JigasiCallDirection (dial-out Rayo headers). */
+  extraHeaders?: Record<string, string>;
+  /** Advertise http://jitsi.org/protocol/audio-mute (jigasi's ENABLE_SIP_STARTMUTED). */
+  audioMuteFeature: boolean;
+  region?: string;
+  statsId?: string;
+  /** Published as `<stat name="version">` in presence, like jigasi. */
+  version: string;
+  /** Bound on connecting, on the MUC join and (unless focusTimeoutMs) on the focus' answer. */
+  joinTimeoutMs: number;
+  /** Bound on the conference IQ answer; jigasi waits for it before joining. Default joinTimeoutMs. */
+  focusTimeoutMs?: number;
+  /** How long joinLobby() waits for a decision. Default 5 minutes. */
+  lobbyTimeoutMs?: number;
+  /** How long leave() waits for the room to confirm. Default 2000 ms. */
+  leaveTimeoutMs?: number;
+  /** Bound on IQs sent with sendIq(). Default 10000 ms. */
+  iqTimeoutMs?: number;
+  /**
+   * disco#info features answered to Jicofo, which decides the offer from them (contract §2);
+   * default DEFAULT_DISCO_FEATURES (+ audio-mute when enabled). Advertise only what is implemented.
+   */
+  discoFeatures?: readonly string[];
+  logger: Logger;
+}
+
+export interface Occupant {
+  /** Occupant JID, room@muc/nick. */
+  jid: string;
+  nick: string;
+  /** Real JID, when the room shows it to us. */
+  realJid?: string;
+  role: string;
+  affiliation: string;
+  /** The presence's `<nick xmlns="http://jabber.org/protocol/nick">`, a participant's display name. */
+  displayName?: string;
+}
+
+export type JoinOutcome =
+  | { kind: 'joined'; occupants: Occupant[] }
+  | { kind: 'lobby'; lobbyRoomJid: string }
+  | { kind: 'password-required' }
+  | { kind: 'room-full' }
+  | { kind: 'banned' }
+  | { kind: 'error'; condition: string; text: string | undefined };
+
+export type LobbyResult = 'admitted' | 'denied' | 'timeout';
+
+export interface RemovalInfo {
+  actor?: string;
+  reason?: string;
+  /** MUC status codes of the removal (307 kick, 301 ban, 321/322 membership). */
+  statusCodes: string[];
+}
+
+export interface ConferenceSessionEvents extends Record<string, unknown[]> {
+  /** Moderator (un)mute from the focus. For muted=false nothing changes by itself: the caller decides. */
+  muteRequested: [{ muted: boolean; actor: string | undefined }];
+  /** In the lobby room, waiting for a moderator (an IVR tells the caller: SIP INFO t=3). */
+  lobbyJoined: [{ lobbyRoomJid: string }];
+  /** Removed from the room by someone else (kick, ban, membership revoked). */
+  kicked: [RemovalInfo];
+  roomDestroyed: [{ reason?: string; alternateRoom?: string }];
+  /** Occupants of the main room other than ourselves (the focus included). */
+  occupantsChanged: [{ count: number; joined?: Occupant; left?: Occupant }];
+  /** The XMPP connection went away without close(). */
+  disconnected: [{ reason: string }];
+}
