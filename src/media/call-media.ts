@@ -1,0 +1,102 @@
+/**
+ * The narrow interface between a call and its media: what the call layer gives the media engine
+ * (the caller's SDP, the bridge's Jingle transport and sources) and what it gets back (SDP and
+ * Jingle answer data, events). Implemented by src/media/engine; faked in call-layer tests.
+ */
+import type { TypedEmitter } from '../util/typed-emitter.js';
+import type { IceCandidate } from '../xmpp/jingle/types.js';
+import type { NegotiatedAudio } from '../xmpp/jingle/negotiate.js';
+import type { CallerInteraction } from '../sip/pin/pin-prompt.js';
+
+/** The bridge's side, read from Jicofo's session-initiate / transport-info. */
+export interface BridgeRemote {
+  ufrag: string;
+  pwd: string;
+  candidates: readonly IceCandidate[];
+  fingerprints: ReadonlyArray<{ hash: string; value: string }>;
+}
+
+/** Our side for the Jingle answer (transport-info + session-accept). */
+export interface BridgeLocal {
+  ufrag: string;
+  pwd: string;
+  candidates: IceCandidate[];
+  fingerprint: { hash: string; value: string };
+  ssrc: number;
+  cname: string;
+  msid: string;
+}
+
+export interface RemoteAudioSource {
+  ssrc: number;
+  /** Endpoint id from ssrc-info; 'jvb' for the bridge's own. */
+  owner?: string | undefined;
+}
+
+export interface CallMediaStats {
+  caller: { packetsReceived: number; packetsLost: number; packetsSent: number; jitterMs: number; codec?: string; latchedTo?: string };
+  bridge: { packetsReceived: number; packetsLost: number; packetsSent: number; srtpFailures: number; connected: boolean };
+}
+
+export type CallMediaEvents = {
+  /** ICE + DTLS with the bridge are up; media can flow. */
+  bridgeConnected: [];
+  /** The bridge transport failed (ICE, DTLS or consent) and will not recover by itself. */
+  bridgeFailed: [reason: string];
+  /** Connected, but no audio from the bridge for the configured time. */
+  bridgeMediaTimeout: [];
+  /** No RTP from the caller for the configured time. */
+  callerMediaTimeout: [];
+  /** RTP from the caller is flowing again after a timeout. */
+  callerMediaResumed: [];
+  /** A digit the caller pressed (RFC 4733 on the caller's RTP). */
+  callerDtmf: [digit: string];
+  /** A digit a web participant sent (RFC 4733 from the bridge), for the caller. */
+  bridgeDtmf: [digit: string];
+};
+
+export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteraction {
+  // ---- caller side ------------------------------------------------------------------------------
+  /** Answers the caller's SDP offer; throws SdpNegotiationError (488) when it can't. */
+  answerCaller(offerSdp: string): string;
+  /** Our SDP offer toward the caller (late-offer INVITE, dial-out). */
+  offerToCaller(): string;
+  /** The caller's answer to offerToCaller(); throws SdpNegotiationError. */
+  acceptCallerAnswer(answerSdp: string): void;
+  /** Whether the caller negotiated RFC 4733; if not, DTMF toward the caller goes by SIP INFO. */
+  readonly callerHasTelephoneEvent: boolean;
+
+  // ---- bridge side ------------------------------------------------------------------------------
+  /** Our ICE credentials, candidates, fingerprint and SSRC for the Jingle answer. */
+  bridgeLocal(): BridgeLocal;
+  /** Starts ICE/DTLS toward the bridge and joins the room's mixer; resolves when connected. */
+  connectBridge(remote: BridgeRemote, audio: NegotiatedAudio, sources: readonly RemoteAudioSource[]): Promise<void>;
+  addBridgeCandidates(candidates: readonly IceCandidate[]): void;
+  /** New ufrag/pwd from transport-info / transport-replace: ICE restart. */
+  restartBridge(remote: BridgeRemote): Promise<void>;
+  /** Tears down the bridge transport but keeps the caller leg (session-terminate, resume window). */
+  disconnectBridge(): void;
+  setRemoteSources(sources: readonly RemoteAudioSource[]): void;
+
+  // ---- control ----------------------------------------------------------------------------------
+  /** Moderator mute: stop sending the caller's audio to the bridge. */
+  setMuted(muted: boolean): void;
+  /** Sends a digit to the caller by RFC 4733 (requires callerHasTelephoneEvent). */
+  sendDtmfToCaller(digit: string): void;
+  stats(): CallMediaStats;
+  /** Frees sockets, ports and codec state; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface CallMediaOptions {
+  callId: string;
+  /** Room bare JID: callers in the same room share the decoding of remote streams. */
+  roomJid: string;
+}
+
+/** Process-wide media: port range, rooms, the 20 ms clock. */
+export interface MediaEngine {
+  createCallMedia(opts: CallMediaOptions): Promise<CallMedia>;
+  readonly activeCalls: number;
+  close(): Promise<void>;
+}
