@@ -69,8 +69,11 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
   // ---- bridge side ------------------------------------------------------------------------------
   /** Our ICE credentials, candidates, fingerprint and SSRC for the Jingle answer. */
   bridgeLocal(): BridgeLocal;
-  /** Starts ICE/DTLS toward the bridge and joins the room's mixer; resolves when connected. */
-  connectBridge(remote: BridgeRemote, audio: NegotiatedAudio, sources: readonly RemoteAudioSource[]): Promise<void>;
+  /**
+   * Starts ICE/DTLS toward the bridge and joins the room's mixer (callers of one room share the
+   * decoding of its remote streams); resolves when connected.
+   */
+  connectBridge(roomJid: string, remote: BridgeRemote, audio: NegotiatedAudio, sources: readonly RemoteAudioSource[]): Promise<void>;
   addBridgeCandidates(candidates: readonly IceCandidate[]): void;
   /** New ufrag/pwd from transport-info / transport-replace: ICE restart. */
   restartBridge(remote: BridgeRemote): Promise<void>;
@@ -90,8 +93,6 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
 
 export interface CallMediaOptions {
   callId: string;
-  /** Room bare JID: callers in the same room share the decoding of remote streams. */
-  roomJid: string;
 }
 
 /** Process-wide media: port range, rooms, the 20 ms clock. */
