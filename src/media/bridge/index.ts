@@ -1,0 +1,12 @@
+export { BridgeTransport } from './bridge-transport.js';
+export type { BridgeTimings, BridgeTransportEvents, BridgeTransportOptions, DtlsRestartMode } from './bridge-transport.js';
+export { certificateFingerprint, generateCertificate, processCertificate } from './certificate.js';
+export type { DtlsCertificate } from './certificate.js';
+export { BridgeTransportError } from './errors.js';
+export type { BridgeFailureReason } from './errors.js';
+export { DEFAULT_ICE_TIMINGS } from './ice-agent.js';
+export type { IceTimings } from './ice-agent.js';
+export { classifyPacket, PacketKind, rtcpSenderSsrc, rtpPayloadType, rtpSequenceNumber, rtpSsrc } from './packet-demux.js';
+export { createSrtpSession } from './srtp/srtp-session.js';
+export type { SrtpCounters, SrtpSession } from './srtp/srtp-session.js';
+export type * from './types.js';
