@@ -75,7 +75,11 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
    */
   connectBridge(roomJid: string, remote: BridgeRemote, audio: NegotiatedAudio, sources: readonly RemoteAudioSource[]): Promise<void>;
   addBridgeCandidates(candidates: readonly IceCandidate[]): void;
-  /** New ufrag/pwd from transport-info / transport-replace: ICE restart. */
+  /**
+   * New ufrag/pwd from transport-info / transport-replace: ICE restart. New local credentials
+   * exist as soon as this is called (bridgeLocal() returns them at once, for the Jingle answer);
+   * the promise resolves when media flows again.
+   */
   restartBridge(remote: BridgeRemote): Promise<void>;
   /** Tears down the bridge transport but keeps the caller leg (session-terminate, resume window). */
   disconnectBridge(): void;
@@ -84,6 +88,8 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
   // ---- control ----------------------------------------------------------------------------------
   /** Moderator mute: stop sending the caller's audio to the bridge. */
   setMuted(muted: boolean): void;
+  /** Stops a prompt being played (play() then resolves at once). */
+  stopPrompt(): void;
   /** Sends a digit to the caller by RFC 4733 (requires callerHasTelephoneEvent). */
   sendDtmfToCaller(digit: string): void;
   stats(): CallMediaStats;
