@@ -1,0 +1,26 @@
+import type { TimeoutsConfig } from '../config/types.js';
+import type { GatewayMetrics } from '../http/metrics.js';
+import type { Logger } from '../log.js';
+import type { MediaEngine } from '../media/call-media.js';
+import type { PinLookup } from '../sip/pin/conference-mapper.js';
+import type { CallSignaling } from '../xmpp/call-signaling.js';
+import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
+import type { CallRegistry } from './registry.js';
+
+/** Conference-session settings shared by every call (the per-call ones are filled in by the call). */
+export type SharedConferenceOptions = Omit<
+  ConferenceSessionOptions,
+  'roomJid' | 'roomPassword' | 'nick' | 'direction' | 'extraHeaders' | 'logger' | 'resource'
+>;
+
+/** Everything a call needs from the process, injected so tests can use fakes for any of it. */
+export interface CallDeps {
+  media: MediaEngine;
+  registry: CallRegistry;
+  createSignaling: (options: ConferenceSessionOptions, logger: Logger) => CallSignaling;
+  conference: SharedConferenceOptions;
+  timeouts: TimeoutsConfig;
+  pinLookup: PinLookup | undefined;
+  metrics: GatewayMetrics | undefined;
+  logger: Logger;
+}

@@ -1,0 +1,82 @@
+import type { Logger } from '../log.js';
+import type { CallMedia } from '../media/call-media.js';
+import { JigasiInfoType, type DtmfDigit, type JsonInfoMessage } from '../sip/info-payloads.js';
+import type { SipLeg } from '../sip/sip-leg.js';
+import type { ConferenceSession } from '../xmpp/conference/index.js';
+
+/**
+ * The meeting's control over the caller and the caller's IVR over the meeting: moderator mute,
+ * web DTMF toward the phone, and jigasi's JSON INFO protocol (mute requests, room password,
+ * heartbeats). Kicks and room destruction end the call and are handled by the call itself.
+ */
+export class MeetingControl {
+  #infoCounter = 0;
+
+  constructor(
+    private readonly leg: SipLeg,
+    private readonly conference: ConferenceSession,
+    private readonly media: CallMedia,
+    private readonly log: Logger,
+  ) {
+    conference.on('muteRequested', (ev) => this.#onModeratorMute(ev.muted, ev.actor));
+    media.on('bridgeDtmf', (digit) => this.#toCaller(digit));
+    leg.on('jsonInfo', (msg) => this.#onJsonInfo(msg));
+    leg.on('dtmf', (info) => log.debug({ digit: info.digit }, 'caller sent DTMF by SIP INFO'));
+  }
+
+  /** Sends a jigasi-protocol INFO to the SIP side (best effort: an IVR may not understand it). */
+  notify(t: number, d?: unknown): void {
+    if (this.leg.state !== 'answered') return;
+    const message: JsonInfoMessage = { kind: 'protocol', t, i: ++this.#infoCounter, d };
+    this.leg.sendJsonInfo(message).catch((err: unknown) => this.log.debug({ err, t }, 'JSON INFO not accepted'));
+  }
+
+  #onModeratorMute(muted: boolean, actor: string | undefined): void {
+    if (!muted) {
+      // Unmuting someone by force is not what Jitsi moderators can do to browsers either.
+      this.log.info({ actor }, 'unmute request from the meeting ignored');
+      return;
+    }
+    this.log.info({ actor }, 'muted by a moderator');
+    this.media.setMuted(true);
+    if (this.leg.state === 'answered') {
+      this.leg
+        .sendJsonInfo({ kind: 'mute', type: 'muteRequest', id: undefined, audioMuted: true, status: undefined })
+        .catch((err: unknown) => this.log.debug({ err }, 'mute INFO not accepted'));
+    }
+  }
+
+  #toCaller(digit: string): void {
+    if (this.leg.state !== 'answered') return;
+    if (this.media.callerHasTelephoneEvent) {
+      this.media.sendDtmfToCaller(digit);
+      return;
+    }
+    this.leg.sendDtmfInfo(digit as DtmfDigit).catch((err: unknown) => this.log.debug({ err, digit }, 'DTMF INFO not accepted'));
+  }
+
+  #onJsonInfo(msg: JsonInfoMessage): void {
+    if (msg.kind === 'mute') {
+      if (msg.type !== 'muteRequest' || msg.audioMuted === undefined) return;
+      const muted = msg.audioMuted;
+      this.media.setMuted(muted);
+      this.conference.setAudioMuted(muted);
+      this.leg
+        .sendJsonInfo({ kind: 'mute', type: 'muteResponse', id: msg.id, audioMuted: muted, status: 'OK' })
+        .catch((err: unknown) => this.log.debug({ err }, 'muteResponse not accepted'));
+      return;
+    }
+    switch (msg.t) {
+      case JigasiInfoType.requestRoomAccess: {
+        const pwd = typeof msg.d === 'object' && msg.d !== null ? (msg.d as { pwd?: unknown }).pwd : undefined;
+        if (typeof pwd === 'string') this.conference.submitPassword(pwd).catch((err: unknown) => this.log.warn({ err }, 'room password retry failed'));
+        return;
+      }
+      case JigasiInfoType.heartbeat:
+        this.notify(JigasiInfoType.heartbeat);
+        return;
+      default:
+        this.log.debug({ t: msg.t }, 'JSON INFO ignored');
+    }
+  }
+}

@@ -1,0 +1,290 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InboundCall } from '../../../src/call/inbound-call.js';
+import type { CallDeps } from '../../../src/call/call-deps.js';
+import { CallRegistry } from '../../../src/call/registry.js';
+import { silentLogger } from '../../../src/log.js';
+import type { InboundRoute } from '../../../src/sip/sip-leg.js';
+import { createCallSignaling } from '../../../src/xmpp/call-signaling.js';
+import type { Element } from '../../../src/xmpp/connection.js';
+import { buildSessionInitiate, buildSessionTerminate, FakeFocus, loopbackTransport } from '../../support/fake-focus.js';
+import { startConferenceProsody } from '../../support/fake-focus/session-fixture.js';
+import { FakeCallMedia, FakeLeg, FakeMediaEngine, fakeMeta } from '../../support/call-fakes.js';
+import { prosodyAvailable, type ProsodyHarness } from '../../support/prosody.js';
+
+const available = prosodyAvailable();
+if (!available) console.log('skipped: prosody not available');
+
+const NS_JINGLE = 'urn:xmpp:jingle:1';
+
+async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.skipIf(!available)('an inbound call with a real Prosody and the fake focus', () => {
+  let prosody: ProsodyHarness;
+  let focus: FakeFocus;
+  let registry: CallRegistry;
+  let engine: FakeMediaEngine;
+  const calls: InboundCall[] = [];
+  let n = 0;
+
+  beforeAll(async () => {
+    prosody = await startConferenceProsody();
+    focus = await FakeFocus.start(prosody);
+  });
+  afterEach(async () => {
+    await Promise.all(calls.splice(0).map((c) => c.close({ cls: 'normal', cause: 'test-end' })));
+  });
+  afterAll(async () => {
+    await focus?.close();
+    await prosody?.dispose();
+  });
+
+  function deps(over: Partial<CallDeps> = {}): CallDeps {
+    registry = new CallRegistry(10);
+    engine = new FakeMediaEngine();
+    return {
+      media: engine,
+      registry,
+      createSignaling: createCallSignaling,
+      conference: {
+        service: prosody.service,
+        login: { mode: 'anonymous', domain: prosody.domain },
+        allowPlain: true,
+        focusJid: focus.jid,
+        audioMuteFeature: true,
+        version: 'test',
+        joinTimeoutMs: 3000,
+        focusTimeoutMs: 1000,
+        leaveTimeoutMs: 1000,
+      },
+      timeouts: {
+        roomHeaderMs: 1000,
+        sessionInitiateMs: 3000,
+        bridgeMediaMs: 5000,
+        callerRtpMs: 10000,
+        callerRtpHangup: false,
+        resumeWindowMs: 3000,
+        drainMs: 10000,
+      },
+      pinLookup: undefined,
+      metrics: undefined,
+      logger: silentLogger(),
+      ...over,
+    };
+  }
+
+  async function newRoom(config?: Parameters<FakeFocus['hostRoom']>[1]): Promise<string> {
+    const room = `call${++n}-${process.pid}@${prosody.mucDomain}`;
+    await focus.hostRoom(room, config);
+    return room;
+  }
+
+  function start(d: CallDeps, route: InboundRoute, leg = new FakeLeg()): { call: InboundCall; leg: FakeLeg; done: Promise<void> } {
+    const call = new InboundCall(leg, route, fakeMeta(), d);
+    calls.push(call);
+    return { call, leg, done: call.run() };
+  }
+
+  async function initiate(occupant: string, sid: string): Promise<Element> {
+    return focus.sendJingle(occupant, buildSessionInitiate({ sid, initiator: focus.jid, transport: loopbackTransport(), sources: [{ ssrc: 7, owner: 'web1' }] }));
+  }
+
+  it('joins as the caller, answers the phone when the bridge is up, shows Connected, and ends cleanly on BYE', async () => {
+    const room = await newRoom();
+    const d = deps();
+    const { call, leg } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    expect(gw.presence.getChildText('nick', 'http://jabber.org/protocol/nick')).toBe('Alice Phone');
+    expect(leg.state).toBe('ringing');
+    expect(registry.stats().conferences).toBe(1);
+
+    await initiate(gw.occupantJid, 'sid-a');
+    await until(() => call.phase === 'connected', 5000, 'connected');
+    expect(leg.log).toContain('200');
+    const media = engine.created[0] as FakeCallMedia;
+    expect(media.connectedRoom).toBe(room);
+    expect(media.sources).toEqual([{ ssrc: 7, owner: 'web1' }]);
+    await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('status') === 'Connected');
+
+    leg.remoteBye();
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(call.closeReason?.cause).toBe('caller-bye');
+    await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChild('jingle', NS_JINGLE)?.attrs['action'] === 'session-terminate');
+    await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.attrs['type'] === 'unavailable');
+    expect(media.closed).toBe(true);
+    expect(registry.size).toBe(0);
+    expect(registry.stats().totalCompleted).toBe(1);
+  });
+
+  it('turns a ringing call away with 603 when the meeting kicks it', async () => {
+    const room = await newRoom();
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await focus.kick(room, gw.nick, 'not wanted');
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(leg.log).toEqual(['603']);
+    expect(call.closeReason?.cause).toBe('kicked');
+  });
+
+  it('hangs up with BYE when kicked after the answer', async () => {
+    const room = await newRoom();
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 'sid-k');
+    await until(() => call.phase === 'connected');
+    await focus.kick(room, gw.nick);
+    await until(() => call.phase === 'closed');
+    expect(leg.log.at(-1)).toBe('BYE:kicked');
+  });
+
+  it('gives up with 480 when no session-initiate comes', async () => {
+    const room = await newRoom();
+    const d = deps();
+    d.timeouts.sessionInitiateMs = 300;
+    const { call, leg } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(call.closeReason?.cause).toBe('no-session-initiate');
+    expect(leg.log).toEqual(['480']);
+  });
+
+  it('mutes the caller when a moderator asks', async () => {
+    const room = await newRoom();
+    const { call } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 'sid-m');
+    await until(() => call.phase === 'connected');
+    const reply = await focus.sendMute(gw.occupantJid, true, `${room}/moderator`);
+    expect(reply.attrs['type']).toBe('result');
+    const media = engine.created[0] as FakeCallMedia;
+    await until(() => media.muted, 2000, 'muted');
+    await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('audiomuted') === 'true');
+  });
+
+  it('keeps the caller through a remote session-terminate and resumes on a new session-initiate', async () => {
+    const room = await newRoom();
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 's1');
+    await until(() => call.phase === 'connected');
+    await focus.sendJingle(gw.occupantJid, buildSessionTerminate('s1', 'success'));
+    await until(() => call.phase === 'suspended');
+    const media = engine.created[0] as FakeCallMedia;
+    expect(media.calls).toContain('disconnectBridge');
+    expect(leg.state).toBe('answered');
+    await initiate(gw.occupantJid, 's2');
+    await until(() => call.phase === 'connected');
+    expect(media.calls.filter((c) => c === 'connectBridge')).toHaveLength(2);
+  });
+
+  it('hangs up when the resume window passes without a new session', async () => {
+    const room = await newRoom();
+    const d = deps();
+    d.timeouts.resumeWindowMs = 200;
+    const { call, leg } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 's1');
+    await until(() => call.phase === 'connected');
+    await focus.sendJingle(gw.occupantJid, buildSessionTerminate('s1', 'success'));
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(call.closeReason?.cause).toBe('session-not-resumed');
+    expect(leg.log.at(-1)).toBe('BYE:session-not-resumed');
+  });
+
+  it('ends the call when the bridge transport fails', async () => {
+    const room = await newRoom();
+    const d = deps();
+    const { call } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 'sid-f');
+    await until(() => call.phase === 'connected');
+    (engine.created[0] as FakeCallMedia).emit('bridgeFailed', 'consent lost');
+    await until(() => call.phase === 'closed');
+    expect(call.closeReason?.cause).toBe('bridge-failed');
+  });
+
+  it('answers, plays a prompt and hangs up when the room is full', async () => {
+    const room = await newRoom({ maxUsers: 1 });
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(call.closeReason?.cause).toBe('room-full');
+    expect((engine.created[0] as FakeCallMedia).calls).toContain('play:room-full');
+    expect(leg.log).toEqual(['200', 'BYE:room-full']);
+  });
+
+  it('plays the password prompt and hangs up when the room needs a password the caller lacks', async () => {
+    const room = await newRoom({ password: 'secret' });
+    const { call } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(call.closeReason?.cause).toBe('wrong-password');
+    expect((engine.created[0] as FakeCallMedia).calls).toContain('play:wrong-password');
+  });
+
+  it('joins a password-protected room with the password from the INVITE', async () => {
+    const room = await newRoom({ password: 'secret' });
+    start(deps(), { kind: 'room', target: { roomJid: room, password: 'secret', source: 'header' } });
+    await focus.waitForGateway(room);
+  });
+
+  it('waits in the lobby with a prompt and joins when admitted', async () => {
+    const room = await newRoom({ membersOnly: true });
+    const [node, host] = room.split('@');
+    const lobby = `${node}-lobby@${host}`;
+    await focus.hostRoom(lobby);
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const inLobby = await focus.waitForGateway(lobby);
+    await until(() => leg.infos.some((m) => m.kind === 'protocol' && m.t === 3), 5000, 'lobby INFO');
+    expect(leg.log[0]).toBe('200');
+    expect((engine.created[0] as FakeCallMedia).calls).toContain('play:lobby-wait');
+    await focus.invite(room, String(inLobby.realJid));
+    const gw = await focus.waitForGateway(room);
+    await until(() => leg.infos.some((m) => m.kind === 'protocol' && m.t === 6), 3000, 'admitted INFO');
+    await initiate(gw.occupantJid, 'sid-l');
+    await until(() => call.phase === 'connected');
+  });
+
+  it('plays the denial and hangs up when the lobby turns the caller away', async () => {
+    const room = await newRoom({ membersOnly: true });
+    const [node, host] = room.split('@');
+    const lobby = `${node}-lobby@${host}`;
+    await focus.hostRoom(lobby);
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const inLobby = await focus.waitForGateway(lobby);
+    await focus.kick(lobby, inLobby.nick, 'no');
+    await until(() => call.phase === 'closed', 5000, 'closed');
+    expect(call.closeReason?.cause).toBe('lobby-denied');
+    expect((engine.created[0] as FakeCallMedia).calls).toContain('play:lobby-denied');
+    expect(leg.infos.some((m) => m.kind === 'protocol' && m.t === 7)).toBe(true);
+    expect(leg.log.at(-1)).toBe('BYE:lobby-denied');
+  });
+
+  it('uses the PIN prompt to find the room', async () => {
+    const room = await newRoom();
+    const d = deps({ pinLookup: { roomForPin: async (pin) => (pin === '1234' ? room : undefined) } });
+    engine.next = () => {
+      const m = new FakeCallMedia();
+      m.digits = ['99#', '1234#'];
+      return m;
+    };
+    const { call, leg } = start(d, { kind: 'pin' });
+    await focus.waitForGateway(room);
+    expect(call.roomJid).toBe(room);
+    expect(leg.log[0]).toBe('200');
+    expect((engine.created[0] as FakeCallMedia).calls.filter((c) => c.startsWith('collect:'))).toEqual(['collect:enter-pin', 'collect:wrong-pin']);
+  });
+
+  it('cleans up when the caller cancels while the room is being joined', async () => {
+    const room = await newRoom();
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    await focus.waitForGateway(room);
+    leg.remoteCancel();
+    await until(() => call.phase === 'closed');
+    expect(call.closeReason?.cause).toBe('caller-cancel');
+    expect(registry.size).toBe(0);
+    expect(leg.log).toEqual([]);
+  });
+});
