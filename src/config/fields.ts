@@ -47,6 +47,10 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'SIP_REALM', default: 'jitsi', description: 'Digest realm of challenges to callers' },
   { name: 'SIP_NUMBER_MAP_FILE', description: 'File mapping dialled numbers to rooms (JSON or number = room lines)' },
   { name: 'CONFERENCE_MAPPER_URL', description: 'Jitsi conference mapper API for the PIN prompt' },
+  { name: 'DIALOUT_ALLOWED_NUMBERS', default: '^\\+?[0-9]{3,15}$', description: 'Regular expression a dialled number must match (dial-out guard rail)' },
+  { name: 'DIALOUT_MAX_PER_ROOM', default: '3', description: 'Dial-out calls one meeting may have at once' },
+  { name: 'DIALOUT_RING_TIMEOUT', default: '60000', description: 'ms a dial-out call may ring before it is cancelled' },
+  { name: 'DIALOUT_FOCUS_NICKS', default: 'focus', description: 'Brewery occupant nicks whose dial requests are obeyed (Jicofo)' },
   // drachtio / FreeSWITCH
   { name: 'DRACHTIO_HOST', default: '127.0.0.1', description: 'drachtio-server control address' },
   { name: 'DRACHTIO_PORT', default: '9022', description: 'drachtio-server control port' },

@@ -204,6 +204,19 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       conferenceMapperUrl: r.optional('CONFERENCE_MAPPER_URL', parseHttpUrl),
       outboundPrefix: r.str('JIGASI_SIP_OUTBOUND_PREFIX'),
     },
+    dialOut: {
+      allowedNumbers:
+        r.optional('DIALOUT_ALLOWED_NUMBERS', (v) => {
+          try {
+            return { ok: true, value: new RegExp(v) };
+          } catch (err) {
+            return { ok: false, problem: `not a regular expression: ${(err as Error).message}` };
+          }
+        }) ?? /^$/,
+      maxPerRoom: r.int('DIALOUT_MAX_PER_ROOM', 0, 1000),
+      ringTimeoutMs: r.int('DIALOUT_RING_TIMEOUT', 1000, DAY_MS),
+      focusNicks: r.list('DIALOUT_FOCUS_NICKS'),
+    },
     drachtio: {
       host: r.str('DRACHTIO_HOST'),
       port: r.int('DRACHTIO_PORT', 1, 65535),

@@ -71,6 +71,15 @@ export interface SipConfig {
   outboundPrefix: string;
 }
 
+export interface DialOutConfig {
+  /** A dialled number must match this (DIALOUT_ALLOWED_NUMBERS). */
+  allowedNumbers: RegExp;
+  maxPerRoom: number;
+  ringTimeoutMs: number;
+  /** Brewery nicks whose <dial> requests are obeyed (DIALOUT_FOCUS_NICKS). */
+  focusNicks: string[];
+}
+
 export interface DrachtioConfig {
   host: string;
   port: number;
@@ -125,6 +134,7 @@ export interface HttpConfig {
 export interface GatewayConfig {
   xmpp: XmppConfig;
   sip: SipConfig;
+  dialOut: DialOutConfig;
   drachtio: DrachtioConfig;
   freeswitch: FreeswitchConfig;
   media: MediaConfig;

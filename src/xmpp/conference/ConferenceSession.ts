@@ -273,6 +273,12 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
           focusJid: this.#opts.focusJid,
           onJingle: (iq) => this.#onJingle(iq),
           onMute: (muted, actor) => this.#onMute(muted, actor),
+          // The meeting that dialled the call hangs it up from its own occupant JID (or the focus).
+          onHangup: (from) => {
+            const ok = from !== undefined && (from.startsWith(`${this.roomJid}/`) || from.split('/')[0] === this.#opts.focusJid.split('/')[0]);
+            if (ok) this.emit('hangupRequested', { from });
+            return ok;
+          },
           discoFeatures: () =>
             discoFeaturesFor(this.#opts.discoFeatures ?? DEFAULT_DISCO_FEATURES, this.#opts.audioMuteFeature),
           logger: this.#log,

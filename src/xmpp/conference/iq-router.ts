@@ -15,6 +15,8 @@ export interface IqRoutes {
   /** Resolves when the Jingle IQ is accepted; a rejection says how to refuse it (errorReplyFor). */
   onJingle(iq: Element): Promise<void>;
   onMute(muted: boolean, actor: string | undefined): void;
+  /** Rayo hangup sent to our occupant JID (the dial-out `ref`); true when accepted. */
+  onHangup(from: string | undefined): boolean;
   discoFeatures(): readonly string[];
   logger: Logger;
 }
@@ -56,6 +58,15 @@ export function installIqRoutes(client: Client, routes: IqRoutes): void {
     const text = el?.text().trim().toLowerCase();
     if (text !== 'true' && text !== 'false') return errorElement('bad-request', 'modify');
     routes.onMute(text === 'true', el ? stringAttr(el, 'actor') : undefined);
+    return true;
+  });
+
+  callee.set(NS.rayo, 'hangup', (ctx) => {
+    const from = stringAttr(ctx.stanza, 'from');
+    if (!routes.onHangup(from)) {
+      log.warn({ from }, 'hangup from outside the meeting refused');
+      return errorElement('forbidden', 'auth');
+    }
     return true;
   });
 

@@ -86,6 +86,8 @@ export interface ConferenceSessionEvents extends Record<string, unknown[]> {
   roomDestroyed: [{ reason?: string; alternateRoom?: string }];
   /** Occupants of the main room other than ourselves (the focus included). */
   occupantsChanged: [{ count: number; joined?: Occupant; left?: Occupant }];
+  /** Rayo `<hangup/>` from the meeting (dial-out calls). */
+  hangupRequested: [{ from: string }];
   /** The XMPP connection went away without close(). */
   disconnected: [{ reason: string }];
 }

@@ -93,15 +93,21 @@ describe('IQ routes', () => {
   function install(onJingle: (iq: Element) => Promise<void> = async () => {}) {
     const { client, call } = routedClient();
     const mutes: Array<[boolean, string | undefined]> = [];
+    const hangups: string[] = [];
     installIqRoutes(client, {
       focusOccupantJid: () => `${ROOM}/focus`,
       focusJid: 'focus.meet.test',
       onJingle,
       onMute: (muted, actor) => mutes.push([muted, actor]),
+      onHangup: (from) => {
+        if (from === undefined || !from.startsWith(`${ROOM}/`)) return false;
+        hangups.push(from);
+        return true;
+      },
       discoFeatures: () => ['urn:xmpp:jingle:1'],
       logger: silentLogger(),
     });
-    return { call, mutes };
+    return { call, mutes, hangups };
   }
   const jingleIq = (from: string) =>
     xml('iq', { type: 'set', from }, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 's' }));
@@ -140,5 +146,14 @@ describe('IQ routes', () => {
     const reply = (await call('get http://jabber.org/protocol/disco#info query', xml('iq', { type: 'get' }, query))) as Element;
     expect(reply.attrs['node']).toBe('caps#ver');
     expect(reply.getChildren('feature').map((f) => f.attrs['var'])).toEqual(['urn:xmpp:jingle:1']);
+  });
+  it('accepts a Rayo hangup from the meeting and refuses one from elsewhere', async () => {
+    const { call, hangups } = install();
+    const hangup = (from: string) => xml('iq', { type: 'set', from }, xml('hangup', { xmlns: 'urn:xmpp:rayo:1' }));
+    expect(await call('set urn:xmpp:rayo:1 hangup', hangup(`${ROOM}/moderator1`))).toBe(true);
+    const refused = await call('set urn:xmpp:rayo:1 hangup', hangup('mallory@elsewhere.test/x'));
+    expect(refused).not.toBe(true);
+    expect((refused as Element).getChild('forbidden')).toBeDefined();
+    expect(hangups).toEqual([`${ROOM}/moderator1`]);
   });
 });

@@ -1,0 +1,1 @@
+export { NS_RAYO, parseDial, refElement, type DialRequest } from './dial.js';
