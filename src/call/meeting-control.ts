@@ -60,7 +60,7 @@ export class MeetingControl {
       if (msg.type !== 'muteRequest' || msg.audioMuted === undefined) return;
       const muted = msg.audioMuted;
       this.media.setMuted(muted);
-      this.conference.setAudioMuted(muted);
+      this.conference.setAudioMuted(muted).catch((err: unknown) => this.log.debug({ err }, 'audiomuted not published'));
       this.leg
         .sendJsonInfo({ kind: 'mute', type: 'muteResponse', id: msg.id, audioMuted: muted, status: 'OK' })
         .catch((err: unknown) => this.log.debug({ err }, 'muteResponse not accepted'));

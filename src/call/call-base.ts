@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { CallMedia } from '../media/call-media.js';
+import type { CallSignaling } from '../xmpp/call-signaling.js';
+import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
+import { BridgeSession } from './bridge-session.js';
+import type { CallDeps } from './call-deps.js';
+import { Reasons } from './close-reason.js';
+import type { CloseReason, RegisteredCall } from './registry.js';
+import { CallTimers } from './timers.js';
+
+export type CallPhase =
+  | 'setup'
+  | 'routing'
+  | 'joining'
+  | 'dialling'
+  | 'waiting-session'
+  | 'connected'
+  | 'suspended'
+  | 'closing'
+  | 'closed';
+
+/**
+ * What every call has, whichever side started it: the media, the conference and Jingle sessions
+ * and the bridge session between them, the timers, and the single idempotent close() with its
+ * fixed teardown order. Subclasses drive their flow and say how their SIP leg is ended.
+ */
+export abstract class CallBase implements RegisteredCall {
+  readonly id: string;
+  readonly startedAt = Date.now();
+  protected phaseValue: CallPhase = 'setup';
+  protected room: string | undefined;
+  protected log: Logger;
+  protected media: CallMedia | undefined;
+  protected signaling: CallSignaling | undefined;
+  protected readonly timers = new CallTimers();
+  protected answeredAt: number | undefined;
+  #bridge: BridgeSession | undefined;
+  #closing: Promise<void> | undefined;
+  #closeReason: CloseReason | undefined;
+
+  protected constructor(
+    idSeed: string,
+    protected readonly direction: 'in' | 'out',
+    protected readonly deps: CallDeps,
+  ) {
+    this.id = `${idSeed.slice(0, 32)}-${randomBytes(3).toString('hex')}`;
+    this.log = deps.logger.child({ callId: this.id, direction });
+  }
+
+  get phase(): CallPhase {
+    return this.phaseValue;
+  }
+  get roomJid(): string | undefined {
+    return this.room;
+  }
+  get remoteParticipants(): number {
+    return this.signaling?.conference.occupantCount ?? 0;
+  }
+  get closeReason(): CloseReason | undefined {
+    return this.#closeReason;
+  }
+  protected get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Ends the caller's SIP leg (BYE, CANCEL or a final response, as its state requires). */
+  protected abstract endSip(reason: CloseReason): Promise<void>;
+  /** The bridge side is up (first time, or after a resume / migration). */
+  protected abstract bridgeConnected(resumed: boolean): Promise<void>;
+
+  protected async createMedia(): Promise<CallMedia> {
+    const media = await this.deps.media.createCallMedia({ callId: this.id });
+    this.media = media;
+    media.on('bridgeFailed', (reason) => {
+      this.log.warn({ reason }, 'bridge transport failed');
+      void this.close(Reasons.bridgeFailed);
+    });
+    media.on('bridgeMediaTimeout', () => void this.close(Reasons.noBridgeMedia));
+    media.on('callerMediaTimeout', () => {
+      this.log.warn({ afterMs: this.deps.timeouts.callerRtpMs }, 'no RTP from the phone');
+      if (this.deps.timeouts.callerRtpHangup) void this.close(Reasons.callerRtpTimeout);
+    });
+    media.on('callerMediaResumed', () => this.log.info('phone RTP resumed'));
+    return media;
+  }
+
+  /** Opens the conference + Jingle sessions for `roomJid` and wires everything the meeting can do. */
+  protected openSignaling(
+    media: CallMedia,
+    perCall: Pick<ConferenceSessionOptions, 'roomJid' | 'roomPassword' | 'nick' | 'extraHeaders'>,
+  ): CallSignaling {
+    this.room = perCall.roomJid;
+    this.log = this.log.child({ room: perCall.roomJid });
+    this.deps.registry.touch();
+    const signaling = this.deps.createSignaling(
+      { ...this.deps.conference, ...perCall, direction: this.direction, logger: this.log.child({ component: 'conference' }) },
+      this.log,
+    );
+    this.signaling = signaling;
+    const { conference, jingle } = signaling;
+    conference.on('kicked', (ev) => {
+      this.log.info({ actor: ev.actor, reason: ev.reason }, 'kicked from the meeting');
+      void this.close(Reasons.kicked);
+    });
+    conference.on('roomDestroyed', () => void this.close(Reasons.roomDestroyed));
+    conference.on('disconnected', () => void this.close(Reasons.xmppLost));
+    conference.on('occupantsChanged', () => this.deps.registry.touch());
+
+    const bridge = new BridgeSession(jingle, media, this.log);
+    this.#bridge = bridge;
+    bridge.setRoom(perCall.roomJid);
+    jingle.on('initiate', () => {
+      this.timers.clear('session-initiate');
+      this.timers.clear('resume-window');
+    });
+    bridge.on('connected', ({ resumed }) => {
+      if (!this.closing) void this.bridgeConnected(resumed);
+    });
+    bridge.on('suspended', () => {
+      this.phaseValue = 'suspended';
+      this.timers.set('resume-window', this.deps.timeouts.resumeWindowMs, () => void this.close(Reasons.resumeWindowExpired));
+    });
+    bridge.on('failed', (err) => {
+      this.log.warn({ err }, 'bridge setup failed');
+      void this.close(Reasons.bridgeFailed);
+    });
+    return signaling;
+  }
+
+  /** Presence status text the meeting shows under the participant ("Ringing", "Connected", …). */
+  protected showStatus(text: string): void {
+    this.signaling?.conference.setStatus(text).catch((err: unknown) => this.log.debug({ err, text }, 'status not published'));
+  }
+
+  /** Starts the wait for Jicofo's session-initiate, unless it already came. */
+  protected awaitSessionInitiate(): void {
+    if (this.signaling?.jingle.state !== 'idle') return;
+    this.timers.set('session-initiate', this.deps.timeouts.sessionInitiateMs, () => void this.close(Reasons.noSessionInitiate));
+  }
+
+  /**
+   * Ends the call once, whatever asks first. Order matters: the phone is told first (BYE, CANCEL
+   * or a final response) so nobody sits in silence while the room is left; then the Jingle
+   * session and the room; media last, because it is local and cannot fail anyone else.
+   */
+  close(reason: CloseReason): Promise<void> {
+    this.#closing ??= this.#close(reason);
+    return this.#closing;
+  }
+
+  async #close(reason: CloseReason): Promise<void> {
+    this.#closeReason = reason;
+    this.phaseValue = 'closing';
+    this.timers.clearAll();
+    this.log.info({ cause: reason.cause, cls: reason.cls }, 'call ending');
+    await this.#step('sip', () => this.endSip(reason));
+    await this.#step('jingle', async () => {
+      this.#bridge?.close();
+      await this.signaling?.jingle.terminate(reason.cls === 'normal' ? 'success' : 'general-error', reason.cause);
+    });
+    await this.#step('conference', () => this.signaling?.conference.close(reason.cause));
+    await this.#step('media', () => this.media?.close());
+    this.phaseValue = 'closed';
+    this.deps.registry.remove(this.id, reason.cls);
+    const duration = this.answeredAt === undefined ? undefined : (Date.now() - this.answeredAt) / 1000;
+    this.deps.metrics?.callEnded(this.direction, reason.cls, duration);
+  }
+
+  async #step(name: string, fn: () => Promise<void> | void): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.log.warn({ err, step: name }, 'teardown step failed');
+    }
+  }
+}
