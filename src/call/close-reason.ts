@@ -27,4 +27,9 @@ export const Reasons = {
   joinFailed: { cls: 'upstream_error', cause: 'join-failed', sipStatus: 503 },
   sipLost: { cls: 'upstream_error', cause: 'sip-lost' },
   internal: { cls: 'internal_error', cause: 'internal-error', sipStatus: 500 },
+  calleeBye: { cls: 'normal', cause: 'callee-bye' },
+  calleeBusy: { cls: 'normal', cause: 'busy' },
+  calleeNoAnswer: { cls: 'normal', cause: 'no-answer' },
+  calleeDeclined: { cls: 'normal', cause: 'declined' },
+  dialFailed: { cls: 'upstream_error', cause: 'dial-failed' },
 } as const satisfies Record<string, CloseReason>;
