@@ -1,0 +1,22 @@
+# The gateway image: builds the TypeScript and libopus (through @discordjs/opus) in a build stage,
+# ships only the runtime files.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY prompts ./prompts
+USER node
+# HTTP API (health, stats, metrics); media ports are JIGASI_PORT_MIN..JIGASI_PORT_MAX/udp.
+EXPOSE 8788
+CMD ["node", "dist/main.js"]
