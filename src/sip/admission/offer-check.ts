@@ -1,0 +1,50 @@
+import { answerCallerOffer, SdpNegotiationError } from '../../media/caller/sdp-negotiation.js';
+import type { CallerCodecName } from '../../media/caller/sdp-types.js';
+import { SipRejection } from '../errors.js';
+import { mediaType, warningHeader } from '../sip-headers.js';
+import type { SrfIncomingRequest } from '../srf-types.js';
+
+/** Throws SdpNegotiationError (488) when an offer is malformed or shares no codec with us. */
+export type OfferCheck = (offer: string) => void;
+
+/**
+ * The default check: negotiate against the codecs the media engine supports, with a
+ * placeholder local address (only the verdict is kept). In FreeSWITCH mode, where the media
+ * server accepts more codecs, SipApp can be given a different check.
+ */
+export function codecOfferCheck(codecs?: readonly CallerCodecName[]): OfferCheck {
+  return (offer) => {
+    answerCallerOffer(offer, { address: '127.0.0.1', port: 9, sessionId: '0', sessionVersion: 0, ...(codecs ? { codecs } : {}) });
+  };
+}
+
+export type OfferVerdict = { offer: string | undefined } | SipRejection;
+
+/**
+ * Finds the SDP offer of an INVITE (its body, or the application/sdp part of a multipart body
+ * as some trunks send with ISUP) and checks it. No body at all is a late offer, which is fine.
+ */
+export function readAndCheckOffer(req: SrfIncomingRequest, check: OfferCheck, warnAgent: string): OfferVerdict {
+  const body = req.body ?? '';
+  if (body.trim() === '') return { offer: undefined };
+  const type = mediaType(req.get('Content-Type'));
+  let offer: string | undefined;
+  if (type === 'application/sdp' || (type === '' && body.startsWith('v=0'))) {
+    offer = body;
+  } else if (type.startsWith('multipart/')) {
+    const part = (req.payload ?? []).find((p) => mediaType(p.type ?? undefined) === 'application/sdp');
+    offer = part?.content;
+  }
+  if (offer === undefined || offer.trim() === '') {
+    return new SipRejection(415, `no application/sdp in a body of type '${type}'`, 'unsupported-body', {
+      Accept: 'application/sdp',
+    });
+  }
+  try {
+    check(offer);
+  } catch (err) {
+    if (!(err instanceof SdpNegotiationError)) throw err;
+    return new SipRejection(err.sipStatus, err.message, 'bad-sdp', { Warning: warningHeader(warnAgent, err.message) });
+  }
+  return { offer };
+}

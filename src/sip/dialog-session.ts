@@ -1,0 +1,251 @@
+import type { Logger } from '../log.js';
+import type { TypedEmitter } from '../util/typed-emitter.js';
+import { SipRequestError } from './errors.js';
+import { parseDtmfBody, parseDtmfRelay, parseJsonInfo } from './info-payloads.js';
+import { respond } from './respond.js';
+import type { ReinviteHandler, SipLegEvents } from './sip-leg.js';
+import { mediaType, q850Reason, reasonText, warningHeader } from './sip-headers.js';
+import type { SrfDialog, SrfIncomingRequest, SrfServerResponse } from './srf-types.js';
+
+export const ALLOWED_METHODS = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE';
+export const ACCEPTED_TYPES = 'application/sdp, application/dtmf-relay, application/dtmf, application/json';
+
+export interface DialogSessionOptions {
+  dialog: SrfDialog;
+  localSdp: string;
+  remoteSdp: string | undefined;
+  /** The leg's emitter: the session emits reinvite, remoteAnswer, dtmf and jsonInfo on it. */
+  events: TypedEmitter<SipLegEvents>;
+  log: Logger;
+  /** warn-agent for Warning headers (our host or a pseudonym). */
+  warnAgent: string;
+  /** The far end sent BYE; the leg turns this into its own state change and events. */
+  onRemoteBye: (reason: string) => void;
+  /** How long a BYE we send may stay unanswered before hangup gives up waiting, ms. */
+  byeTimeoutMs?: number;
+  /** True for a dialog we answered (UAS): its first ACK confirms our 200. */
+  expectsInitialAck: boolean;
+}
+
+function sipStatusOf(err: unknown): number | undefined {
+  const s = err !== null && typeof err === 'object' ? (err as { sipStatus?: unknown }).sipStatus : undefined;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/**
+ * Everything that happens inside an established INVITE dialog, for either direction: offers in
+ * re-INVITE/UPDATE answered through the reinvite handler, INFO (DTMF, JSON), the far end's BYE,
+ * ACKs carrying an SDP answer, and the requests we send (BYE, INFO).
+ */
+export class DialogSession {
+  localSdp: string;
+  remoteSdp: string | undefined;
+  readonly #opts: DialogSessionOptions;
+  readonly #dialog: SrfDialog;
+  readonly #log: Logger;
+  #handler: ReinviteHandler | undefined;
+  /** An offer from the far end is being answered (a second one meanwhile is glare: 491). */
+  #answeringOffer = false;
+  /** We put our SDP as an offer in a 200; the ACK must carry the answer. */
+  #awaitingAckAnswer = false;
+  #ackWaiter: { resolve: (body: string | undefined) => void; reject: (err: Error) => void } | undefined;
+  #acked = false;
+  #firstAckBody: string | undefined;
+  #remoteGone = false;
+
+  constructor(opts: DialogSessionOptions) {
+    this.#opts = opts;
+    this.#dialog = opts.dialog;
+    this.#log = opts.log;
+    this.localSdp = opts.localSdp;
+    this.remoteSdp = opts.remoteSdp;
+    // In a dialog we created (UAC) srf sent the ACK; any ACK we receive answers a later 200 of ours.
+    this.#acked = !opts.expectsInitialAck;
+    const d = opts.dialog;
+    d.on('destroy', (req) => this.#onBye(req));
+    d.on('modify', (req, res) => void this.#answerOffer('INVITE', req, res));
+    d.on('update', (req, res) => void this.#onUpdate(req, res));
+    d.on('info', (req, res) => void this.#onInfo(req, res));
+    d.on('ack', (req) => this.#onAck(req));
+    // srf would accept a REFER with 200 by default; the gateway does not transfer calls.
+    d.on('refer', (_req, res) => void respond(res, 405, { headers: { Allow: ALLOWED_METHODS } }, this.#log));
+  }
+
+  get dialog(): SrfDialog {
+    return this.#dialog;
+  }
+
+  setReinviteHandler(handler: ReinviteHandler | undefined): void {
+    this.#handler = handler;
+  }
+
+  /**
+   * Resolves with the body of the ACK to our 200 (undefined when it had none), or rejects after
+   * `timeoutMs` or when a BYE arrives first.
+   */
+  waitForAck(timeoutMs: number): Promise<string | undefined> {
+    if (this.#acked) return Promise.resolve(this.#firstAckBody);
+    if (this.#remoteGone) return Promise.reject(new Error('dialog ended before the ACK'));
+    return new Promise<string | undefined>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#ackWaiter = undefined;
+        reject(new Error(`no ACK within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#ackWaiter = {
+        resolve: (body) => {
+          clearTimeout(timer);
+          resolve(body);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+    });
+  }
+
+  /** Sends BYE with a Reason; resolves when it was answered, failed, or after the BYE timeout. */
+  async bye(reason: string): Promise<void> {
+    this.#failAckWait(new Error('we hung up'));
+    if (this.#remoteGone) return;
+    this.#remoteGone = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#opts.byeTimeoutMs ?? 5000);
+    });
+    const sent = this.#dialog.destroy({ headers: { Reason: q850Reason(reason) } }).then(
+      () => undefined,
+      (err: unknown) => this.#log.debug({ err: String(err) }, 'BYE not sent (dialog already gone)'),
+    );
+    await Promise.race([sent, timeout]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * The drachtio connection carrying the dialog is gone: nothing can be sent, but srf still
+   * tracks the dialog. destroy() on a dead socket fails at once and makes srf forget it.
+   */
+  abandon(): void {
+    this.#failAckWait(new Error('drachtio connection lost'));
+    if (this.#remoteGone) return;
+    this.#remoteGone = true;
+    this.#dialog.destroy().catch(() => undefined);
+  }
+
+  /** Sends an INFO; rejects with SipRequestError unless the far end answered 2xx. */
+  async sendInfo(contentType: string, body: string): Promise<void> {
+    let status: number;
+    try {
+      const res = await this.#dialog.request({ method: 'INFO', headers: { 'Content-Type': contentType }, body });
+      status = res.status;
+    } catch (err) {
+      throw new SipRequestError('INFO', undefined, `INFO could not be sent: ${String(err instanceof Error ? err.message : err)}`);
+    }
+    if (status < 200 || status >= 300) throw new SipRequestError('INFO', status, `INFO refused with ${status}`);
+  }
+
+  #onBye(req: SrfIncomingRequest): void {
+    this.#remoteGone = true;
+    this.#failAckWait(new Error('the far end hung up before the ACK'));
+    this.#opts.onRemoteBye(reasonText(req.get('Reason')) ?? 'far end hung up');
+  }
+
+  #onAck(req: SrfIncomingRequest): void {
+    const body = req.body !== undefined && req.body.trim() !== '' ? req.body : undefined;
+    if (!this.#acked) {
+      this.#acked = true;
+      this.#firstAckBody = body;
+      const waiter = this.#ackWaiter;
+      this.#ackWaiter = undefined;
+      waiter?.resolve(body);
+      return;
+    }
+    if (this.#awaitingAckAnswer && body !== undefined) {
+      this.#awaitingAckAnswer = false;
+      this.remoteSdp = body;
+      this.#opts.events.emit('remoteAnswer', body);
+    }
+  }
+
+  #failAckWait(err: Error): void {
+    const waiter = this.#ackWaiter;
+    this.#ackWaiter = undefined;
+    waiter?.reject(err);
+  }
+
+  async #onUpdate(req: SrfIncomingRequest, res: SrfServerResponse): Promise<void> {
+    // An UPDATE without SDP is a session-timer refresh: nothing to negotiate.
+    if ((req.body ?? '').trim() === '') {
+      await respond(res, 200, {}, this.#log);
+      return;
+    }
+    await this.#answerOffer('UPDATE', req, res);
+  }
+
+  async #answerOffer(method: 'INVITE' | 'UPDATE', req: SrfIncomingRequest, res: SrfServerResponse): Promise<void> {
+    const offer = req.body ?? '';
+    const contact = this.#dialog.local.contact;
+    const sdpHeaders: Record<string, string> = { 'Content-Type': 'application/sdp', ...(contact ? { Contact: contact } : {}) };
+    if (this.#answeringOffer) {
+      // RFC 3261 14.2 / RFC 3311: an offer while ours is being answered is glare.
+      await respond(res, 491, {}, this.#log);
+      return;
+    }
+    if (offer.trim() === '') {
+      // Offerless re-INVITE: we offer our current SDP and the ACK brings the answer.
+      this.#awaitingAckAnswer = true;
+      await respond(res, 200, { headers: sdpHeaders, body: this.localSdp }, this.#log);
+      return;
+    }
+    this.#answeringOffer = true;
+    this.#opts.events.emit('reinvite', offer);
+    try {
+      const answer = this.#handler === undefined ? this.localSdp : await this.#handler(offer);
+      this.remoteSdp = offer;
+      this.localSdp = answer;
+      await respond(res, 200, { headers: sdpHeaders, body: answer }, this.#log);
+    } catch (err) {
+      const status = sipStatusOf(err) ?? 500;
+      const why = err instanceof Error ? err.message : String(err);
+      this.#log.info({ status, why, method }, 'refused an offer inside the dialog');
+      const headers: Record<string, string> = { Warning: warningHeader(this.#opts.warnAgent, why) };
+      if (status === 500) headers['Retry-After'] = '1';
+      await respond(res, status, { headers }, this.#log);
+    } finally {
+      this.#answeringOffer = false;
+    }
+  }
+
+  async #onInfo(req: SrfIncomingRequest, res: SrfServerResponse): Promise<void> {
+    const type = mediaType(req.get('Content-Type'));
+    const body = req.body ?? '';
+    const events = this.#opts.events;
+    if (body.trim() === '') {
+      // An empty INFO is a keep-alive some PBXs send.
+      await respond(res, 200, {}, this.#log);
+      return;
+    }
+    if (type === 'application/dtmf-relay' || type === 'application/dtmf') {
+      const dtmf = type === 'application/dtmf' ? parseDtmfBody(body) : parseDtmfRelay(body);
+      if (dtmf === undefined) {
+        await respond(res, 400, { headers: { Warning: warningHeader(this.#opts.warnAgent, 'unreadable DTMF') } }, this.#log);
+        return;
+      }
+      void respond(res, 200, {}, this.#log);
+      events.emit('dtmf', dtmf);
+      return;
+    }
+    if (type === 'application/json') {
+      const parsed = parseJsonInfo(body);
+      if (!parsed.ok) {
+        await respond(res, 400, { headers: { Warning: warningHeader(this.#opts.warnAgent, parsed.error) } }, this.#log);
+        return;
+      }
+      void respond(res, 200, {}, this.#log);
+      if (parsed.message !== undefined) events.emit('jsonInfo', parsed.message);
+      else this.#log.debug({ body: body.slice(0, 200) }, 'JSON INFO of an unknown shape');
+      return;
+    }
+    await respond(res, 415, { headers: { Accept: ACCEPTED_TYPES } }, this.#log);
+  }
+}

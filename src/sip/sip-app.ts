@@ -1,0 +1,245 @@
+import type { SipConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { Backoff } from '../util/backoff.js';
+import { CidrSet } from './admission/cidr.js';
+import { DigestAuthenticator } from './admission/digest.js';
+import { codecOfferCheck, type OfferCheck } from './admission/offer-check.js';
+import type { MucLayout } from './admission/room-target.js';
+import type { RoutingRules } from './admission/route.js';
+import type { DrachtioConnection } from './drachtio-connection.js';
+import { OutboundCallError } from './errors.js';
+import { inboundCallHandler } from './inbound-handler.js';
+import { InviteAdmission, type AdmissionDecision } from './invite-middleware.js';
+import type { LegBase } from './leg-base.js';
+import { optionsHandler } from './options.js';
+import { placeCall, type PendingOutboundCall, type PlaceCallOptions } from './outbound.js';
+import { uriHost } from './registration-messages.js';
+import { Registrar } from './registration.js';
+import type { InboundCallPort } from './sip-leg.js';
+import { userOf } from './sip-headers.js';
+import { srfApi, type SrfApi } from './srf-types.js';
+
+/** The counters SipApp feeds (GatewayMetrics.sipResponsesTotal fits `response`). */
+export interface SipMetrics {
+  /** A final response the app sent to an initial INVITE (rejections, 200, 487 after CANCEL). */
+  response(status: number): void;
+}
+
+export type SipAppConnection = Pick<DrachtioConnection, 'srf' | 'state' | 'serverInfo' | 'on' | 'off'>;
+
+export interface SipAppOptions {
+  connection: SipAppConnection;
+  /** The SIP section of the gateway config (accounts, admission, routing, dial-out). */
+  config: SipConfig;
+  layout: MucLayout;
+  /** Capacity and drain (CallRegistry.admission()). */
+  admission: () => AdmissionDecision;
+  /**
+   * Receives every admitted call. It must register the call (so admission() counts it) before
+   * it returns: admission runs synchronously per INVITE and relies on that to hold capacity.
+   */
+  onInboundCall: InboundCallPort;
+  metrics?: SipMetrics;
+  logger: Logger;
+  /** How a caller's SDP offer is vetted before admission; by default against our codecs. */
+  checkOffer?: OfferCheck;
+  /** Timings, mostly for tests. */
+  timing?: {
+    ackTimeoutMs?: number;
+    byeTimeoutMs?: number;
+    registerTimeoutMs?: number;
+    registerBackoff?: Backoff;
+    /** How long a digest nonce stays fresh before a correct answer is re-challenged stale, ms. */
+    nonceTtlMs?: number;
+    retryAfterSeconds?: { draining: number; capacity: number };
+  };
+}
+
+/** A dial-out with the account's defaults filled in (server, transport, prefix, From, credentials). */
+export interface DialOutRequest {
+  number: string;
+  localSdp: string;
+  headers?: Readonly<Record<string, string>>;
+  /** From display name, e.g. the meeting's name. */
+  fromDisplayName?: string;
+  ringTimeoutMs?: number;
+  onProvisional?: (status: number, earlySdp: string | undefined) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The gateway's SIP application on a DrachtioConnection's srf: the INVITE admission chain and
+ * handler, OPTIONS, registration, dial-out. Legs die with the drachtio connection (their dialogs
+ * live in the drachtio-server session that is gone), so a disconnect ends every live leg.
+ */
+export class SipApp {
+  readonly registrar: Registrar | undefined;
+  readonly #o: SipAppOptions;
+  readonly #log: Logger;
+  readonly #srf: SrfApi;
+  readonly #legs = new Set<LegBase>();
+  #started = false;
+  #accepting = false;
+  #stopped: Promise<void> | undefined;
+  readonly #onDisconnected = (reason: string): void => this.#connectionLost(reason);
+
+  constructor(opts: SipAppOptions) {
+    this.#o = opts;
+    this.#log = opts.logger.child({ component: 'sip' });
+    this.#srf = srfApi(opts.connection.srf);
+    const s = opts.config;
+    const t = opts.timing ?? {};
+    this.registrar =
+      s.server !== undefined && s.server !== '' && s.uri !== undefined
+        ? new Registrar({
+            srf: this.#srf,
+            connection: opts.connection,
+            aor: s.uri,
+            server: { host: s.server, port: s.port },
+            transport: s.transport,
+            password: s.password,
+            expiresSeconds: s.registerExpires,
+            logger: opts.logger,
+            ...(t.registerTimeoutMs !== undefined ? { requestTimeoutMs: t.registerTimeoutMs } : {}),
+            ...(t.registerBackoff !== undefined ? { backoff: t.registerBackoff } : {}),
+          })
+        : undefined;
+  }
+
+  /** Live legs (inbound and answered outbound), for diagnostics. */
+  get legCount(): number {
+    return this.#legs.size;
+  }
+
+  start(): void {
+    if (this.#started || this.#stopped !== undefined) return;
+    this.#started = true;
+    this.#accepting = true;
+    const o = this.#o;
+    const s = o.config;
+    const count = (status: number): void => o.metrics?.response(status);
+    const warnAgent = (): string => this.#warnAgent();
+    const admission = new InviteAdmission({
+      log: this.#log,
+      auth: { trusted: new CidrSet(s.trustedNetworks), digest: new DigestAuthenticator(s.realm, s.inboundUsers, o.timing?.nonceTtlMs) },
+      admission: o.admission,
+      routing: this.#routingRules(),
+      checkOffer: o.checkOffer ?? codecOfferCheck(),
+      warnAgent,
+      countResponse: count,
+      accepting: () => this.#accepting,
+      ...(o.timing?.retryAfterSeconds !== undefined ? { retryAfterSeconds: o.timing.retryAfterSeconds } : {}),
+    });
+    const handler = inboundCallHandler({
+      srf: this.#srf,
+      log: this.#log,
+      admission,
+      onInboundCall: o.onInboundCall,
+      countResponse: count,
+      warnAgent,
+      track: (leg) => this.#track(leg),
+      ...(o.timing?.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.timing.ackTimeoutMs } : {}),
+      ...(o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: o.timing.byeTimeoutMs } : {}),
+    });
+    this.#srf.use('invite', ...admission.middleware(), handler);
+    this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log }));
+    o.connection.on('disconnected', this.#onDisconnected);
+    this.registrar?.start();
+    const open = s.trustedNetworks.length === 0 && s.inboundUsers.length === 0;
+    if (open) this.#log.warn('no SIP_TRUSTED_NETWORKS and no SIP_INBOUND_USERS: anyone who reaches the SIP port may call');
+    this.#log.info({ registration: this.registrar !== undefined, open }, 'SIP app started');
+  }
+
+  /**
+   * Stops taking calls (INVITE and OPTIONS answer 503 from now on) and un-registers. Live legs
+   * are left to their calls, which the call layer closes first on shutdown.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    this.#accepting = false;
+    this.#o.connection.off('disconnected', this.#onDisconnected);
+    await this.registrar?.stop();
+    this.#log.info('SIP app stopped');
+  }
+
+  /** Dials out through the configured server with the account's identity and credentials. */
+  placeCall(req: DialOutRequest): PendingOutboundCall {
+    const s = this.#o.config;
+    const account = s.uri;
+    const host = s.server !== undefined && s.server !== '' ? s.server : account === undefined ? undefined : uriHost(account)?.split(':')[0];
+    if (host === undefined) {
+      const failed = Promise.reject(new OutboundCallError(0, 'unreachable', 'no SIP server or account configured for dial-out'));
+      return Object.assign(failed, { cancel: () => undefined });
+    }
+    const user = account === undefined ? 'jigasi' : (userOf(account) ?? 'jigasi');
+    const opts: PlaceCallOptions = {
+      number: req.number,
+      prefix: s.outboundPrefix,
+      server: { host, port: s.port },
+      transport: s.transport,
+      from: {
+        user,
+        ...(account !== undefined ? { host: uriHost(account) ?? 'localhost' } : {}),
+        ...(req.fromDisplayName !== undefined ? { displayName: req.fromDisplayName } : {}),
+      },
+      localSdp: req.localSdp,
+      ...(req.headers !== undefined ? { headers: req.headers } : {}),
+      ...(s.password !== undefined && s.password !== '' ? { auth: { username: user, password: s.password } } : {}),
+      ...(req.ringTimeoutMs !== undefined ? { ringTimeoutMs: req.ringTimeoutMs } : {}),
+      ...(req.onProvisional !== undefined ? { onProvisional: req.onProvisional } : {}),
+      ...(req.signal !== undefined ? { signal: req.signal } : {}),
+    };
+    const log = this.#log.child({ direction: 'out' });
+    const pending = placeCall(this.#srf, opts, {
+      log,
+      warnAgent: this.#warnAgent(),
+      ...(this.#o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: this.#o.timing.byeTimeoutMs } : {}),
+    });
+    pending.then(
+      (leg) => this.#track(leg),
+      () => undefined,
+    );
+    return pending;
+  }
+
+  #track(leg: LegBase): void {
+    if (leg.endCause !== undefined) return;
+    this.#legs.add(leg);
+    leg.once('ended', () => this.#legs.delete(leg));
+  }
+
+  #connectionLost(reason: string): void {
+    if (this.#legs.size === 0) return;
+    this.#log.warn({ legs: this.#legs.size, reason }, 'drachtio connection lost; ending every SIP leg');
+    for (const leg of [...this.#legs]) leg.connectionLost();
+  }
+
+  #serving(): boolean {
+    if (!this.#accepting) return false;
+    const d = this.#o.admission();
+    return !(d.refused && d.reason === 'draining');
+  }
+
+  #warnAgent(): string {
+    const hp = this.#o.connection.serverInfo?.hostports[0];
+    return hp === undefined ? 'jitsi-sip-gateway' : `${hp.address}:${hp.port}`;
+  }
+
+  #routingRules(): RoutingRules {
+    const s = this.#o.config;
+    return {
+      layout: this.#o.layout,
+      roomHeaders: s.roomHeaders,
+      roomPasswordHeader: s.roomPasswordHeader,
+      domainBaseHeaders: s.domainBaseHeaders,
+      tenantHeader: s.tenantHeader,
+      numberMap: s.numberMap,
+      defaultRoom: s.defaultRoom,
+      pinPrompt: s.conferenceMapperUrl !== undefined && s.conferenceMapperUrl !== '',
+    };
+  }
+}
