@@ -1,0 +1,382 @@
+/**
+ * The caller side of a call's media: the RTP endpoint a phone (MEDIA_MODE=direct) or FreeSWITCH
+ * (MEDIA_MODE=freeswitch) talks to. It owns the UDP port, the negotiated codec, symmetric-RTP
+ * latching (latch.ts), the packetizer (rtp-sender.ts), the jitter-buffered receiver
+ * (rtp-receiver.ts), RFC 4733 both ways, the media timeout, hold, and the prompt player and digit
+ * collector of the PIN flow.
+ *
+ * Audio in both directions is 20 ms frames of mono PCM at `sampleRate` (8000 for G.711, 16000
+ * for G.722 and Opus):
+ *  - out: call sendPcm(frame) once per 20 ms tick (the engine's clock). While a prompt plays, the
+ *    prompt has the line and sendPcm frames are dropped. On hold nothing is sent.
+ *  - in: either call pullFrame() once per tick (the engine's clock), or register onPcm(handler)
+ *    and the endpoint pulls on its own 20 ms clock. Use one or the other: both pull from the same
+ *    jitter buffer.
+ *
+ * Lifecycle: create() → answer(offer) | offer() + acceptAnswer(answer) → reconfigure(offer) for
+ * each re-INVITE → close() (idempotent; releases the port, stops every timer, and rejects a
+ * pending play()/playAndCollect() with PromptCancelledError('closed')).
+ */
+import { randomInt } from 'node:crypto';
+import { silentLogger, type Logger } from '../../log.js';
+import type { CallerInteraction, DigitCollectOptions, PromptName } from '../../sip/pin/pin-prompt.js';
+import { TypedEmitter } from '../../util/typed-emitter.js';
+import type { AudioCodec } from '../codecs/codec.js';
+import { createCodec } from '../codecs/factory.js';
+import { dtmfEventCode } from '../rtp/dtmf.js';
+import { PromptInteraction } from './caller-interaction.js';
+import { DigitCollector } from './digit-collector.js';
+import { DigitSourceMerger, type DigitSource } from './digit-sources.js';
+import { CallerMediaStateError } from './errors.js';
+import { FrameClock } from './frame-clock.js';
+import { MediaTimeoutWatch } from './media-timeout.js';
+import { PromptPlayer, type PromptSource } from './prompt-player.js';
+import { CallerRtpReceiver } from './rtp-receiver.js';
+import { CallerRtpSender } from './rtp-sender.js';
+import { CallerRtpTransport, type RtpPacketSink } from './rtp-transport.js';
+import { acceptCallerAnswer, answerCallerOffer, createCallerOffer, type LocalMedia } from './sdp-negotiation.js';
+import type { CallerMediaParams } from './sdp-types.js';
+import { SdpVersion } from './sdp-version.js';
+import {
+  collectStats,
+  DEFAULT_MEDIA_TIMEOUT_MS,
+  type CallerEndpointEvents,
+  type CallerEndpointOptions,
+  type CallerEndpointStats,
+} from './endpoint-types.js';
+
+export { DEFAULT_MEDIA_TIMEOUT_MS, type CallerEndpointEvents, type CallerEndpointOptions, type CallerEndpointStats };
+
+/** With no sendPcm/prompt frames for this long, the endpoint's clock carries queued DTMF. */
+const IDLE_SENDER_MS = 30;
+
+export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implements CallerInteraction {
+  readonly #transport: CallerRtpTransport;
+  readonly #logger: Logger;
+  readonly #options: CallerEndpointOptions;
+  readonly #announced: string;
+  readonly #sessionId = String(randomInt(1, 2 ** 47));
+  readonly #timeout: MediaTimeoutWatch;
+  readonly #clock: FrameClock;
+  readonly #player: PromptPlayer;
+  readonly #collector = new DigitCollector();
+  readonly #interaction: PromptInteraction;
+  readonly #merger = new DigitSourceMerger();
+  readonly #sdpVersion = new SdpVersion();
+  #params: CallerMediaParams | undefined;
+  #codec: AudioCodec | undefined;
+  #sender: CallerRtpSender | undefined;
+  #receiver: CallerRtpReceiver | undefined;
+  #pcmHandler: ((frame: Int16Array) => void) | undefined;
+  #lastExternalTickMs = -Infinity;
+  #closing: Promise<void> | undefined;
+
+  static async create(options: CallerEndpointOptions): Promise<CallerEndpoint> {
+    if (options.announcedAddress === undefined && (options.bindAddress === '0.0.0.0' || options.bindAddress === '::')) {
+      throw new CallerMediaStateError(`binding ${options.bindAddress} needs an announcedAddress for SDP`);
+    }
+    const bound = await options.portAllocator.bind(options.bindAddress);
+    const transport = new CallerRtpTransport(bound, options.logger ?? silentLogger(), {
+      relatchAfterSilenceMs: options.relatchAfterSilenceMs,
+    });
+    return new CallerEndpoint(options, bound.address, transport);
+  }
+
+  private constructor(options: CallerEndpointOptions, boundAddress: string, transport: CallerRtpTransport) {
+    super();
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger();
+    this.#announced = options.announcedAddress ?? boundAddress;
+    this.#transport = transport;
+    this.onListenerError((event, err) => this.#logger.error({ err, event }, 'caller endpoint listener failed'));
+    this.#timeout = new MediaTimeoutWatch({
+      timeoutMs: options.mediaTimeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS,
+      onTimeout: () => {
+        this.#logger.info('no RTP from the caller: media timeout');
+        this.emit('mediaTimeout');
+      },
+      onResumed: () => {
+        this.#logger.info('RTP from the caller resumed');
+        this.emit('mediaResumed');
+      },
+    });
+    this.#clock = new FrameClock((now) => this.#onClockTick(now));
+    const missingPrompts: PromptSource = {
+      get: () => {
+        throw new CallerMediaStateError('no prompt store configured for this endpoint');
+      },
+    };
+    const sampleRate = (): number => this.sampleRate;
+    this.#player = new PromptPlayer(options.prompts ?? missingPrompts, {
+      get sampleRate() {
+        return sampleRate();
+      },
+      sendPromptFrame: (frame, now) => {
+        // A codec change mid-prompt changes the frame size; frames of the old size are dropped.
+        if (frame.length === this.frameSamples) this.#sendFrame(frame, now);
+      },
+    });
+    this.#interaction = new PromptInteraction(this.#player, this.#collector);
+  }
+
+  /** Address and port written in our SDP. */
+  get localAddress(): string {
+    return this.#announced;
+  }
+
+  get localPort(): number {
+    return this.#transport.localPort;
+  }
+
+  /** What was negotiated last; undefined before the first answer. */
+  get negotiated(): CallerMediaParams | undefined {
+    return this.#params;
+  }
+
+  /** PCM rate of sendPcm/pullFrame frames; 0 until negotiated. */
+  get sampleRate(): number {
+    return this.#codec?.sampleRate ?? 0;
+  }
+
+  /** Samples in one 20 ms frame; 0 until negotiated. */
+  get frameSamples(): number {
+    return this.#codec?.frameSamples ?? 0;
+  }
+
+  get hasTelephoneEvent(): boolean {
+    return this.#params?.telephoneEventPt !== undefined;
+  }
+
+  /** On hold (either way): we may not send. */
+  get sendingSuspended(): boolean {
+    const d = this.#params?.direction;
+    return d !== 'sendrecv' && d !== 'sendonly';
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  // ---- SDP ----------------------------------------------------------------------------------------
+
+  /** Answers the caller's offer (a re-offer once negotiated: see reconfigure). Throws SdpNegotiationError. */
+  answer(offerSdp: string): string {
+    this.#checkOpen();
+    let params: CallerMediaParams | undefined;
+    const sdp = this.#sdpVersion.build((version) => {
+      const r = answerCallerOffer(offerSdp, this.#local(version));
+      params = r.params;
+      return r.answer;
+    });
+    this.#apply(params!);
+    return sdp;
+  }
+
+  /**
+   * A re-INVITE's offer: hold (sendonly/inactive/0.0.0.0 stop our sending), unhold, a codec
+   * change, or a new address (which unlatches and latches again on the next packet).
+   */
+  reconfigure(offerSdp: string): string {
+    return this.answer(offerSdp);
+  }
+
+  /** Our offer (late-offer INVITE, dial-out). */
+  offer(): string {
+    this.#checkOpen();
+    return this.#sdpVersion.build((version) => createCallerOffer(this.#local(version)));
+  }
+
+  /** The caller's answer to offer(). Throws SdpNegotiationError. */
+  acceptAnswer(answerSdp: string): void {
+    this.#checkOpen();
+    this.#apply(acceptCallerAnswer(answerSdp, { codecs: this.#options.codecs }));
+  }
+
+  // ---- audio ----------------------------------------------------------------------------------------
+
+  /**
+   * Sends one 20 ms frame (frameSamples samples at sampleRate), unless a prompt or hold says no.
+   * A frame of another size throws RangeError.
+   */
+  sendPcm(frame: Int16Array): void {
+    if (this.#sender === undefined || this.#player.playing || this.#closing !== undefined) return;
+    if (frame.length !== this.frameSamples) {
+      throw new RangeError(`caller frames are ${this.frameSamples} samples at ${this.sampleRate} Hz, got ${frame.length}`);
+    }
+    this.#sendFrame(frame, performance.now());
+  }
+
+  /** The caller's next 20 ms (see CallerRtpReceiver.pull: reused array, undefined when none). */
+  pullFrame(): Int16Array | undefined {
+    return this.#receiver?.pull();
+  }
+
+  /** Pulls on the endpoint's own 20 ms clock and hands each frame to `handler`; undefined stops. */
+  onPcm(handler: ((frame: Int16Array) => void) | undefined): void {
+    this.#pcmHandler = this.#closing === undefined ? handler : undefined;
+    this.#updateClock();
+  }
+
+  // ---- DTMF ---------------------------------------------------------------------------------------
+
+  /**
+   * Sends digits by RFC 4733, voice suppressed while each event lasts. Throws
+   * CallerMediaStateError before negotiation or when the caller has no telephone-event (then
+   * the SIP layer should use INFO).
+   */
+  sendDtmf(digits: string, durationMs?: number): void {
+    this.#checkOpen();
+    for (const d of digits) dtmfEventCode(d);
+    if (this.#sender === undefined) throw new CallerMediaStateError('caller media not negotiated yet');
+    if (!this.#sender.queueDtmf(digits, durationMs)) {
+      throw new CallerMediaStateError('caller did not negotiate telephone-event');
+    }
+    this.#updateClock();
+  }
+
+  /** A digit the SIP layer received by INFO; handled like an RFC 4733 one. */
+  pushDigit(digit: string): void {
+    dtmfEventCode(digit);
+    if (this.#closing === undefined) this.#onDigit(digit.toUpperCase(), 'info');
+  }
+
+  // ---- prompts (CallerInteraction) ------------------------------------------------------------------
+
+  play(prompt: PromptName): Promise<void> {
+    if (this.#closing === undefined && this.#codec === undefined) {
+      return Promise.reject(new CallerMediaStateError('caller media not negotiated yet'));
+    }
+    return this.#interaction.play(prompt);
+  }
+
+  playAndCollect(prompt: PromptName, opts: DigitCollectOptions): Promise<string> {
+    if (this.#closing === undefined && this.#codec === undefined) {
+      return Promise.reject(new CallerMediaStateError('caller media not negotiated yet'));
+    }
+    return this.#interaction.playAndCollect(prompt, opts);
+  }
+
+  // ---- stats and teardown ---------------------------------------------------------------------------
+
+  stats(): CallerEndpointStats {
+    return collectStats({
+      params: this.#params,
+      sampleRate: this.sampleRate,
+      localPort: this.localPort,
+      receiver: this.#receiver?.counters(),
+      sender: this.#sender?.counters,
+      latch: this.#transport.latch,
+      drops: this.#transport.drops,
+      mediaTimedOut: this.#timeout.timedOut,
+    });
+  }
+
+  /** Idempotent: stops prompts, collection and timers, frees codec state and the port. */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#player.close();
+    this.#collector.close();
+    this.#clock.stop();
+    this.#timeout.close();
+    this.#pcmHandler = undefined;
+    try {
+      this.#codec?.close?.();
+    } catch (err) {
+      this.#logger.warn({ err }, 'closing the caller codec failed');
+    }
+    this.#closing = this.#transport.close();
+    return this.#closing;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#closing !== undefined) throw new CallerMediaStateError('caller endpoint is closed');
+  }
+
+  #local(sessionVersion: number): LocalMedia {
+    return { address: this.#announced, port: this.localPort, codecs: this.#options.codecs, sessionId: this.#sessionId, sessionVersion };
+  }
+
+  #apply(params: CallerMediaParams): void {
+    const prev = this.#params;
+    let codec = this.#codec;
+    const oldCodec = codec;
+    if (codec === undefined || prev === undefined || prev.codec.name !== params.codec.name) {
+      codec = createCodec(params.codec.name, { sampleRate: params.codec.sampleRate, opus: this.#options.opus });
+    }
+    const format = { codec, payloadType: params.codec.payloadType, telephoneEventPt: params.telephoneEventPt };
+    if (this.#sender === undefined) {
+      this.#sender = new CallerRtpSender(format, (buf, length) => this.#transport.send(buf, length));
+    } else {
+      this.#sender.setFormat(format);
+    }
+    if (this.#receiver === undefined) {
+      this.#receiver = new CallerRtpReceiver(format, (digit) => this.#onDigit(digit, 'rtp'), this.#options.jitter);
+      this.#transport.setSink(this.#sink);
+    } else {
+      this.#receiver.setFormat(format);
+    }
+    this.#codec = codec;
+    if (oldCodec !== undefined && oldCodec !== codec) oldCodec.close?.();
+    this.#params = params;
+    this.#transport.setSignalled(params.remoteAddress, params.remotePort);
+    // Only a two-way call owes us packets; many phones send nothing while they hold.
+    this.#timeout.arm(params.direction === 'sendrecv');
+    this.#logger.debug(
+      { codec: params.codec.name, pt: params.codec.payloadType, remote: `${params.remoteAddress}:${params.remotePort}`, direction: params.direction },
+      'caller media negotiated',
+    );
+  }
+
+  readonly #sink: RtpPacketSink = {
+    accepts: (pt) => this.#receiver!.accepts(pt),
+    onPacket: (view, length, now) => {
+      this.#timeout.packet(now);
+      this.#receiver!.receive(view, length, now);
+    },
+    onLatched: (address, port) => {
+      this.#logger.info({ address, port }, 'caller RTP latched');
+      this.emit('latched', address, port);
+    },
+  };
+
+  #sendFrame(frame: Int16Array, now: number): void {
+    const sender = this.#sender;
+    if (sender === undefined) return;
+    this.#lastExternalTickMs = now;
+    sender.tick(frame, !this.sendingSuspended && this.#transport.hasDestination, now);
+  }
+
+  #onDigit(digit: string, source: DigitSource): void {
+    if (!this.#merger.accept(digit, source, performance.now())) return;
+    this.#collector.push(digit);
+    this.emit('dtmf', digit, source);
+  }
+
+  #updateClock(): void {
+    const needed = this.#closing === undefined && (this.#pcmHandler !== undefined || (this.#sender?.dtmfBusy ?? false));
+    if (needed) this.#clock.start();
+    else this.#clock.stop();
+  }
+
+  #onClockTick(now: number): void {
+    const sender = this.#sender;
+    if (sender !== undefined && sender.dtmfBusy && now - this.#lastExternalTickMs > IDLE_SENDER_MS) {
+      // Nobody is sending audio: carry the digits on our own clock.
+      sender.tick(undefined, !this.sendingSuspended && this.#transport.hasDestination, now);
+    }
+    const handler = this.#pcmHandler;
+    if (handler !== undefined) {
+      const frame = this.#receiver?.pull();
+      if (frame !== undefined) {
+        try {
+          handler(frame);
+        } catch (err) {
+          this.#logger.error({ err }, 'caller PCM handler failed');
+        }
+      }
+    }
+    this.#updateClock();
+  }
+}
