@@ -61,7 +61,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'FREESWITCH_LISTEN_ADDRESS', default: '127.0.0.1', description: 'Address FreeSWITCH connects back to (outbound event socket)' },
   { name: 'FREESWITCH_LISTEN_PORT', default: '8085', description: 'Port of that outbound event socket listener' },
   // media
-  { name: 'MEDIA_MODE', default: 'direct', description: 'direct (caller RTP to the gateway) or freeswitch' },
+  { name: 'MEDIA_MODE', default: 'direct', description: 'direct (caller RTP to the gateway); freeswitch is not available yet' },
   { name: 'MEDIA_ADDRESS', default: '127.0.0.1', description: 'Address put in SDP and ICE candidates' },
   { name: 'MEDIA_BIND_ADDRESS', description: 'Address media sockets bind to (default MEDIA_ADDRESS)' },
   { name: 'JIGASI_PORT_MIN', default: '20000', description: 'Lowest UDP media port' },

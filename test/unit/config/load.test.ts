@@ -52,13 +52,12 @@ describe('loadConfig', () => {
         JIGASI_PORT_MAX: '30100',
         JIGASI_LOCAL_REGION: 'eu-west',
         SIP_TRUSTED_NETWORKS: '192.0.2.0/24, 198.51.100.7',
-        MEDIA_MODE: 'FreeSWITCH',
       },
     });
     expect(c.xmpp.focusJid).toBe('focus.meet.example.com');
     expect(c.sip).toMatchObject({ uri: 'sip:jitsi@pbx.example.com', server: 'pbx.example.com', transport: 'tls', defaultRoom: 'lobbyroom' });
     expect(c.sip.trustedNetworks).toEqual(['192.0.2.0/24', '198.51.100.7/32']);
-    expect(c.media).toMatchObject({ mode: 'freeswitch', portMin: 30000, portMax: 30100 });
+    expect(c.media).toMatchObject({ mode: 'direct', portMin: 30000, portMax: 30100 });
     expect(c.region).toBe('eu-west');
   });
 
@@ -67,6 +66,12 @@ describe('loadConfig', () => {
     expect(c.xmpp.callLogin).toEqual({ mode: 'password', domain: 'auth.meet.jitsi', username: 'jigasi', password: 'xmpp-secret' });
     const g = loadConfig({ env: { ...base, ENABLE_AUTH: '1', ENABLE_GUESTS: '1' } });
     expect(g.xmpp.callLogin).toEqual({ mode: 'anonymous', domain: 'guest.meet.jitsi' });
+  });
+
+  it('refuses MEDIA_MODE=freeswitch until that media path exists', () => {
+    expect(problemsOf(() => loadConfig({ env: { ...base, MEDIA_MODE: 'freeswitch' } }))).toEqual([
+      'MEDIA_MODE: freeswitch is not available in this version; use direct',
+    ]);
   });
 
   it('lists every problem at once', () => {
