@@ -16,6 +16,7 @@ import { FakeMediaEngine } from '../../support/call-fakes.js';
 import { buildSessionInitiate, FakeFocus, loopbackTransport } from '../../support/fake-focus.js';
 import { startConferenceProsody } from '../../support/fake-focus/session-fixture.js';
 import { prosodyAvailable, type ProsodyHarness } from '../../support/prosody.js';
+import { until } from '../../support/until.js';
 import { joinMuc } from '../../support/xmpp-client.js';
 
 const available = prosodyAvailable();
@@ -67,13 +68,6 @@ class ScriptedDialler {
   };
 }
 
-async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.skipIf(!available)('dial-out through the brewery', () => {
   let prosody: ProsodyHarness;

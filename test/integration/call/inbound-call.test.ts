@@ -10,19 +10,13 @@ import { buildSessionInitiate, buildSessionTerminate, FakeFocus, loopbackTranspo
 import { startConferenceProsody } from '../../support/fake-focus/session-fixture.js';
 import { FakeCallMedia, FakeLeg, FakeMediaEngine, fakeMeta } from '../../support/call-fakes.js';
 import { prosodyAvailable, type ProsodyHarness } from '../../support/prosody.js';
+import { until } from '../../support/until.js';
 
 const available = prosodyAvailable();
 if (!available) console.log('skipped: prosody not available');
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
 
-async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.skipIf(!available)('an inbound call with a real Prosody and the fake focus', () => {
   let prosody: ProsodyHarness;
