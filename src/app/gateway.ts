@@ -1,9 +1,22 @@
-import type { GatewayConfig } from '../config/types.js';
-import type { Logger } from '../log.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DialOutService } from '../call/dial-out-service.js';
+import type { CallDeps } from '../call/call-deps.js';
+import { InboundCall } from '../call/inbound-call.js';
 import { CallRegistry } from '../call/registry.js';
+import type { GatewayConfig } from '../config/types.js';
 import { GatewayMetrics } from '../http/metrics.js';
 import { HttpApi, type HealthCheck } from '../http/server.js';
+import type { Logger } from '../log.js';
+import { MediaEngine } from '../media/engine/index.js';
+import { PromptStore } from '../media/prompts/prompt-store.js';
+import { DrachtioConnection } from '../sip/drachtio-connection.js';
+import { ConferenceMapperClient } from '../sip/pin/conference-mapper.js';
+import { SipApp } from '../sip/sip-app.js';
 import { BreweryClient } from '../xmpp/brewery/index.js';
+import { createCallSignaling } from '../xmpp/call-signaling.js';
+
+const PROMPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prompts');
 
 /**
  * Composition root: builds every long-lived service from the config, starts them in dependency
@@ -13,6 +26,10 @@ export class Gateway {
   readonly registry: CallRegistry;
   readonly metrics: GatewayMetrics;
   readonly brewery: BreweryClient;
+  readonly drachtio: DrachtioConnection;
+  readonly media: MediaEngine;
+  readonly sip: SipApp;
+  readonly dialOut: DialOutService;
   readonly http: HttpApi;
   readonly #log: Logger;
   #drainTimer: NodeJS.Timeout | undefined;
@@ -21,18 +38,21 @@ export class Gateway {
     private readonly config: GatewayConfig,
     logger: Logger,
     private readonly requestDrain: () => void,
+    opts: { promptsDir?: string } = {},
   ) {
     this.#log = logger;
     this.registry = new CallRegistry(config.maxCalls);
     this.metrics = new GatewayMetrics();
     const x = config.xmpp;
+    const breweryRoomJid = `${x.breweryMuc}@${x.internalMucDomain}`;
+    const service = `${x.tls ? 'xmpps' : 'xmpp'}://${x.server}:${x.port}`;
     this.brewery = new BreweryClient({
-      service: `${x.tls ? 'xmpps' : 'xmpp'}://${x.server}:${x.port}`,
+      service,
       domain: x.authDomain,
       username: x.controlUser,
       password: x.controlPassword,
       allowPlain: x.allowPlain,
-      breweryRoomJid: `${x.breweryMuc}@${x.internalMucDomain}`,
+      breweryRoomJid,
       logger: logger.child({ component: 'brewery' }),
       stats: () => {
         const s = this.registry.stats();
@@ -46,6 +66,59 @@ export class Gateway {
         };
       },
     });
+
+    this.media = new MediaEngine({
+      bindAddress: config.media.bindAddress,
+      announcedAddress: config.media.address,
+      portRange: { min: config.media.portMin, max: config.media.portMax },
+      opusComplexity: config.media.opusComplexity,
+      prompts: PromptStore.load(opts.promptsDir ?? PROMPTS_DIR),
+      timeouts: { bridgeMediaMs: config.timeouts.bridgeMediaMs, callerMediaMs: config.timeouts.callerRtpMs },
+      logger: logger.child({ component: 'media' }),
+    });
+
+    const deps: CallDeps = {
+      media: this.media,
+      registry: this.registry,
+      createSignaling: createCallSignaling,
+      conference: {
+        service,
+        login: x.callLogin,
+        allowPlain: x.allowPlain,
+        focusJid: x.focusJid,
+        audioMuteFeature: config.enableAudioMute,
+        ...(config.region !== undefined ? { region: config.region } : {}),
+        ...(config.statsId !== undefined ? { statsId: config.statsId } : {}),
+        version: config.version,
+        joinTimeoutMs: x.joinTimeoutMs,
+      },
+      timeouts: config.timeouts,
+      pinLookup: config.sip.conferenceMapperUrl === undefined ? undefined : new ConferenceMapperClient(config.sip.conferenceMapperUrl),
+      metrics: this.metrics,
+      logger: logger.child({ component: 'call' }),
+    };
+
+    this.drachtio = new DrachtioConnection({ ...config.drachtio, logger: logger.child({ component: 'drachtio' }) });
+    this.sip = new SipApp({
+      connection: this.drachtio,
+      config: config.sip,
+      layout: { domain: x.domain, mucDomain: x.mucDomain },
+      admission: () => this.registry.admission(),
+      // run() registers the call before its first await, which admission relies on for capacity.
+      onInboundCall: (leg, route, meta) => void new InboundCall(leg, route, meta, deps).run(),
+      metrics: { response: (status) => this.metrics.sipResponsesTotal.inc({ status: String(status) }) },
+      logger,
+    });
+    this.dialOut = new DialOutService({
+      brewery: this.brewery,
+      breweryRoomJid,
+      rules: config.dialOut,
+      dialler: (req) => this.sip.placeCall(req),
+      joinTimeoutMs: x.joinTimeoutMs,
+      deps,
+      logger: logger.child({ component: 'dial-out' }),
+    });
+
     this.registry.on('changed', () => {
       const s = this.registry.stats();
       this.metrics.callsActive.set(s.calls);
@@ -53,21 +126,33 @@ export class Gateway {
       void this.brewery.publish();
     });
     this.brewery.on('state', (state) => this.metrics.connectionUp.set({ peer: 'xmpp' }, state === 'joined' ? 1 : 0));
+    this.drachtio.on('connected', () => this.metrics.connectionUp.set({ peer: 'drachtio' }, 1));
+    this.drachtio.on('disconnected', () => this.metrics.connectionUp.set({ peer: 'drachtio' }, 0));
+    this.sip.registrar?.on('state', (state) => this.metrics.connectionUp.set({ peer: 'registration' }, state === 'registered' ? 1 : 0));
 
-    const health: HealthCheck[] = [
-      { name: 'xmpp', problem: () => (this.brewery.state === 'joined' ? undefined : `brewery session is ${this.brewery.state}`) },
-      { name: 'drain', problem: () => (this.registry.draining ? 'graceful shutdown in progress' : undefined) },
-    ];
     this.http = new HttpApi({
       host: config.http.host,
       port: config.http.port,
       logger: logger.child({ component: 'http' }),
-      health,
+      health: this.#healthChecks(),
       stats: () => this.statsJson(),
       metrics: this.metrics,
       version: config.version,
       ...(config.http.enableShutdown ? { shutdown: () => this.requestDrain() } : {}),
     });
+  }
+
+  #healthChecks(): HealthCheck[] {
+    const checks: HealthCheck[] = [
+      { name: 'xmpp', problem: () => (this.brewery.state === 'joined' ? undefined : `brewery session is ${this.brewery.state}`) },
+      { name: 'drachtio', problem: () => (this.drachtio.state === 'connected' ? undefined : `drachtio connection is ${this.drachtio.state}`) },
+      { name: 'drain', problem: () => (this.registry.draining ? 'graceful shutdown in progress' : undefined) },
+    ];
+    const registrar = this.sip.registrar;
+    if (registrar !== undefined) {
+      checks.push({ name: 'registration', problem: () => (registrar.state === 'registered' ? undefined : `registration is ${registrar.state}`) });
+    }
+    return checks;
   }
 
   /** jigasi's /about/stats keys, so existing dashboards keep working. */
@@ -84,6 +169,7 @@ export class Gateway {
       total_conferences_completed: s.totalCompleted,
       total_calls_failed: s.totalFailed,
       total_participants: s.totalCalls,
+      dial_out_active: this.dialOut.active,
       region: this.config.region ?? null,
       version: this.config.version,
     };
@@ -92,10 +178,13 @@ export class Gateway {
   async start(): Promise<void> {
     const addr = await this.http.start();
     this.#log.info({ http: `${addr.address}:${addr.port}` }, 'HTTP API listening');
-    // The brewery session retries forever in the background; startup doesn't wait for Prosody.
-    void this.brewery.start();
     this.brewery.on('joined', (jid) => this.#log.info({ occupant: jid }, 'joined the brewery'));
     this.brewery.on('left', (reason) => this.#log.warn({ reason }, 'left the brewery'));
+    // Both connections retry forever in the background: startup doesn't wait for Prosody or
+    // drachtio-server, and health reports what is still missing.
+    this.drachtio.start();
+    this.sip.start();
+    void this.brewery.start();
   }
 
   /** Stop taking calls, tell Jicofo, wait for calls to end (bounded by DRAIN_TIMEOUT). */
@@ -106,7 +195,7 @@ export class Gateway {
         this.registry.once('drained', resolve);
         this.#drainTimer = setTimeout(() => {
           this.#log.warn({ calls: this.registry.size }, 'drain timeout: hanging up the remaining calls');
-          void this.registry.closeAll({ cls: 'normal', cause: 'drain-timeout' }).then(resolve);
+          void this.registry.closeAll({ cls: 'normal', cause: 'drain-timeout', sipStatus: 503 }).then(resolve);
         }, this.config.timeouts.drainMs);
       });
     }
@@ -116,14 +205,17 @@ export class Gateway {
   /** Hang up everything cleanly and release every resource. */
   async stopNow(): Promise<void> {
     this.registry.startDrain();
-    await this.registry.closeAll({ cls: 'normal', cause: 'shutdown' });
+    await this.registry.closeAll({ cls: 'normal', cause: 'shutdown', sipStatus: 503 });
     await this.stop();
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.#drainTimer);
     const steps: Array<[string, () => Promise<void>]> = [
+      ['sip', () => this.sip.stop()],
       ['brewery', () => this.brewery.stop()],
+      ['drachtio', () => this.drachtio.close()],
+      ['media', () => this.media.close()],
       ['http', () => this.http.stop()],
     ];
     for (const [name, step] of steps) {

@@ -160,11 +160,26 @@ export abstract class CallBase implements RegisteredCall {
       await this.signaling?.jingle.terminate(reason.cls === 'normal' ? 'success' : 'general-error', reason.cause);
     });
     await this.#step('conference', () => this.signaling?.conference.close(reason.cause));
-    await this.#step('media', () => this.media?.close());
+    await this.#step('media', async () => {
+      if (this.media === undefined) return;
+      this.#recordMediaStats(this.media);
+      await this.media.close();
+    });
     this.phaseValue = 'closed';
     this.deps.registry.remove(this.id, reason.cls);
     const duration = this.answeredAt === undefined ? undefined : (Date.now() - this.answeredAt) / 1000;
     this.deps.metrics?.callEnded(this.direction, reason.cls, duration);
+  }
+
+  #recordMediaStats(media: CallMedia): void {
+    const m = this.deps.metrics;
+    if (m === undefined) return;
+    const st = media.stats();
+    m.mediaPacketsReceivedTotal.inc({ side: 'caller' }, st.caller.packetsReceived);
+    m.mediaPacketsLostTotal.inc({ side: 'caller' }, Math.max(0, st.caller.packetsLost));
+    m.mediaPacketsReceivedTotal.inc({ side: 'bridge' }, st.bridge.packetsReceived);
+    m.mediaPacketsLostTotal.inc({ side: 'bridge' }, Math.max(0, st.bridge.packetsLost));
+    if (st.caller.packetsReceived > 0) m.mediaJitterSeconds.observe({ side: 'caller' }, st.caller.jitterMs / 1000);
   }
 
   async #step(name: string, fn: () => Promise<void> | void): Promise<void> {

@@ -54,6 +54,12 @@ export class HttpApi {
     return server.address() as AddressInfo;
   }
 
+  /** Where the API listens, once started. */
+  get address(): AddressInfo | undefined {
+    const a = this.#server?.address();
+    return a !== null && typeof a === 'object' ? a : undefined;
+  }
+
   async stop(): Promise<void> {
     const s = this.#server;
     this.#server = undefined;

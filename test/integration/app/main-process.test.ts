@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Element } from '../../../src/xmpp/connection.js';
+import { DrachtioDouble } from '../../support/drachtio-double/index.js';
 import { prosodyAvailable, startProsody, type ProsodyHarness } from '../../support/prosody.js';
 import { closeTestClients, connectTestClient, joinMuc, type Client } from '../../support/xmpp-client.js';
 
@@ -41,6 +42,7 @@ describe('the gateway process', () => {
   describe.skipIf(!available)('against a real Prosody', () => {
     let prosody: ProsodyHarness;
     let observer: Client;
+    let drachtio: DrachtioDouble;
     const brewery = 'jigasibrewery@internal-muc.meet.test';
 
     beforeAll(async () => {
@@ -50,15 +52,17 @@ describe('the gateway process', () => {
           { user: 'focus', host: 'auth.meet.test', password: 'focus-pw' },
         ],
       });
+      drachtio = await DrachtioDouble.start({ secret: 'test-secret' });
       observer = await connectTestClient(prosody, { username: 'focus', password: 'focus-pw', resource: 'focus' });
       await joinMuc(observer, brewery, 'focus');
     });
     afterAll(async () => {
       await closeTestClients(observer);
+      await drachtio?.close();
       await prosody?.dispose();
     });
 
-    it('joins the brewery, reports healthy, drains on SIGTERM and exits 0', async () => {
+    it('connects to drachtio and joins the brewery, reports healthy, drains on SIGTERM and exits 0', async () => {
       const httpPort = await freePort();
       const seen: Element[] = [];
       observer.on('stanza', (s: Element) => {
@@ -73,6 +77,9 @@ describe('the gateway process', () => {
         XMPP_INTERNAL_MUC_DOMAIN: 'internal-muc.meet.test',
         JIGASI_XMPP_PASSWORD: 'jigasi-pw',
         HTTP_PORT: String(httpPort),
+        DRACHTIO_HOST: '127.0.0.1',
+        DRACHTIO_PORT: String(drachtio.connectOptions.port),
+        DRACHTIO_SECRET: 'test-secret',
         LOG_LEVEL: 'info',
       });
       try {

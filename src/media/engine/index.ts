@@ -1,0 +1,11 @@
+export { ENGINE_JITTER, MediaEngine } from './media-engine.js';
+export type { MediaEngineOptions, MediaEngineStats } from './media-engine.js';
+export { EngineCallMedia } from './engine-call-media.js';
+export type { CallerSide, CallMediaHost, EngineCallDetails, EngineCallSettings } from './engine-types.js';
+export { EngineClock } from './engine-clock.js';
+export type { ClockMember, EngineClockOptions, EngineClockStats } from './engine-clock.js';
+export { RoomMedia } from './room-media.js';
+export type { RoomMember, RoomStats, RemoteStreamStats } from './room-media.js';
+export { RemoteStream, DEFAULT_SKIP_DECODE_LEVEL, PAYLOAD_AUDIO, PAYLOAD_EVENT, opusPacketTenthsMs } from './remote-stream.js';
+export { BridgeUplink, opusSilenceFrame } from './bridge-uplink.js';
+export { CallMediaStateError } from './errors.js';

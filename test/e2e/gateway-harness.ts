@@ -1,0 +1,163 @@
+/**
+ * A whole gateway on loopback for end-to-end tests: the real Gateway (SIP app, media engine,
+ * call layer, brewery, HTTP) against a real Prosody, the fake focus, the drachtio double, a fake
+ * conference (bridge + web speakers) and RTP phones.
+ */
+import { Gateway } from '../../src/app/gateway.js';
+import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { DrachtioDouble, callerDialog, type InjectedRequest } from '../support/drachtio-double/index.js';
+import { FakeFocus, buildSessionInitiate } from '../support/fake-focus.js';
+import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
+import type { FakeConference, FakeBridgeEndpoint } from '../support/fake-bridge-audio.js';
+import type { ProsodyHarness } from '../support/prosody.js';
+import type { RtpPhone } from '../support/rtp-phone.js';
+import * as sip from '../support/sip-messages.js';
+
+export class GatewayHarness {
+  #sid = 0;
+  #rooms = 0;
+
+  private constructor(
+    readonly prosody: ProsodyHarness,
+    readonly focus: FakeFocus,
+    readonly drachtio: DrachtioDouble,
+    readonly gateway: Gateway,
+    readonly config: GatewayConfig,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<GatewayHarness> {
+    const prosody = await startConferenceProsody();
+    await prosody.createUser('jigasi', prosody.authDomain, 'jigasi-pw');
+    const focus = await FakeFocus.start(prosody);
+    const drachtio = await DrachtioDouble.start({ secret: 'e2e-secret' });
+    const config = loadConfig({
+      env: {
+        XMPP_SERVER: '127.0.0.1',
+        XMPP_PORT: String(prosody.port),
+        XMPP_DOMAIN: prosody.domain,
+        XMPP_AUTH_DOMAIN: prosody.authDomain,
+        XMPP_MUC_DOMAIN: prosody.mucDomain,
+        XMPP_INTERNAL_MUC_DOMAIN: prosody.internalMucDomain,
+        XMPP_FOCUS_JID: focus.jid,
+        JIGASI_XMPP_PASSWORD: 'jigasi-pw',
+        DRACHTIO_PORT: String(drachtio.connectOptions.port),
+        DRACHTIO_SECRET: 'e2e-secret',
+        HTTP_PORT: '0',
+        MEDIA_ADDRESS: '127.0.0.1',
+        ...env,
+      },
+    });
+    // Ports chosen by the OS, so parallel test files never collide.
+    config.media.portMin = 0;
+    config.media.portMax = 0;
+    const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger();
+    const gateway = new Gateway(config, logger, () => void gateway.drain());
+    await gateway.start();
+    await gateway.drachtio.whenConnected(5000);
+    await drachtio.waitForRoute('invite');
+    return new GatewayHarness(prosody, focus, drachtio, gateway, config);
+  }
+
+  async newRoom(): Promise<string> {
+    const room = `e2e${++this.#rooms}-${process.pid}@${this.prosody.mucDomain}`;
+    await this.focus.hostRoom(room);
+    return room;
+  }
+
+  /** A phone's INVITE for `room`; resolves when it rings. */
+  async dial(phone: RtpPhone, room: string, name = 'Alice Phone'): Promise<PhoneCall> {
+    const invite = sip.invite({
+      from: `"${name}" <sip:+1555${phone.port}@127.0.0.1>`,
+      to: '<sip:4000@127.0.0.1>',
+      headers: { 'X-Room-Name': room },
+      sdp: phone.offer(),
+    });
+    const req = this.drachtio.injectRequest(invite, { source: { address: '127.0.0.1', port: 5070 }, protocol: 'udp' });
+    await req.waitForResponse(180);
+    return new PhoneCall(this, phone, invite, req, room, name);
+  }
+
+  /** The gateway occupant of this call: the newest one in its room showing the caller's name. */
+  async occupantOf(call: PhoneCall, timeoutMs = 5000): Promise<string> {
+    const p = await this.focus.waitFor(
+      (s) =>
+        s.is('presence') &&
+        s.attrs['type'] === undefined &&
+        String(s.attrs['from']).startsWith(`${call.room}/`) &&
+        s.getChildText('nick', 'http://jabber.org/protocol/nick') === call.name &&
+        !this.#claimed.has(String(s.attrs['from'])),
+      timeoutMs,
+    );
+    const jid = String(p.attrs['from']);
+    this.#claimed.add(jid);
+    return jid;
+  }
+  readonly #claimed = new Set<string>();
+
+  /** Plays Jicofo: offers the call's occupant a session with the conference endpoint's bridge. */
+  async offerConference(call: PhoneCall, conf: FakeConference, endpoint: FakeBridgeEndpoint): Promise<string> {
+    const occupant = call.occupant ?? (call.occupant = await this.occupantOf(call));
+    const sid = `e2e-sid-${++this.#sid}`;
+    const t = endpoint.bridge.transport;
+    const reply = await this.focus.sendJingle(
+      occupant,
+      buildSessionInitiate({
+        sid,
+        initiator: this.focus.jid,
+        transport: {
+          ufrag: t.ufrag,
+          pwd: t.pwd,
+          candidates: t.candidates.map((c) => ({ ...c, protocol: 'udp' as const })),
+          fingerprint: t.fingerprint,
+        },
+        sources: conf.sources(),
+      }),
+    );
+    if (reply.attrs['type'] !== 'result') throw new Error(`session-initiate refused: ${reply.toString()}`);
+    return occupant;
+  }
+
+  async close(): Promise<void> {
+    await this.gateway.stopNow();
+    await this.focus.close();
+    await this.drachtio.close();
+    await this.prosody.dispose();
+  }
+}
+
+/** The phone side of one call through the double. */
+export class PhoneCall {
+  ok: sip.SipMessage | undefined;
+  /** The call's occupant JID in the room, once known. */
+  occupant: string | undefined;
+
+  constructor(
+    readonly h: GatewayHarness,
+    readonly phone: RtpPhone,
+    readonly invite: string,
+    readonly req: InjectedRequest,
+    readonly room: string,
+    readonly name: string,
+  ) {}
+
+  /** Waits for the 200, ACKs it and points the phone's RTP at the gateway's answer. */
+  async answered(timeoutMs = 10_000): Promise<string> {
+    const ok = await this.req.waitForResponse(200, timeoutMs);
+    this.ok = ok;
+    this.h.drachtio.injectRequest(sip.ack(this.invite, ok));
+    const body = ok.body ?? '';
+    const port = /^m=audio (\d+) /m.exec(body)?.[1];
+    const addr = /^c=IN IP4 (\S+)/m.exec(body)?.[1];
+    if (port === undefined || addr === undefined) throw new Error(`no media in the 200:\n${body}`);
+    this.phone.sendTo(addr, Number(port));
+    return body;
+  }
+
+  /** The caller hangs up. */
+  async bye(): Promise<number> {
+    if (this.ok === undefined) throw new Error('not answered');
+    const r = this.h.drachtio.injectRequest(callerDialog(this.invite, this.ok).bye());
+    return (await r.waitForResponse()).status ?? 0;
+  }
+}

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectTones } from '../support/audio.js';
+import { FakeConference } from '../support/fake-bridge-audio.js';
+import { prosodyAvailable } from '../support/prosody.js';
+import { RtpPhone } from '../support/rtp-phone.js';
+import { until } from '../support/until.js';
+import { GatewayHarness, type PhoneCall } from './gateway-harness.js';
+
+const available = prosodyAvailable();
+if (!available) console.log('skipped: prosody not available');
+
+/** Sockets, timers and other handles the process holds (what a leak would grow). */
+function activeHandles(): number {
+  return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+}
+
+describe.skipIf(!available)('the gateway with many calls', () => {
+  let h: GatewayHarness;
+
+  beforeAll(async () => {
+    h = await GatewayHarness.start({ MAX_CALLS: '50' });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function fullCall(room: string, conf: FakeConference, tone: number): Promise<{ call: PhoneCall; ph: RtpPhone }> {
+    const ph = await RtpPhone.create({ codec: 'PCMU' });
+    const endpoint = await conf.addEndpoint();
+    const call = await h.dial(ph, room, `Caller ${tone}`);
+    await h.offerConference(call, conf, endpoint);
+    await call.answered();
+    ph.startTone(tone);
+    return { call, ph };
+  }
+
+  it('carries 20 concurrent calls in 4 rooms, each caller hearing its own room only', async () => {
+    const roomTones = [500, 700, 1100, 1500];
+    const rooms = await Promise.all(roomTones.map(() => h.newRoom()));
+    const confs = roomTones.map((t) => new FakeConference({ speakers: [{ freqHz: t }] }));
+    try {
+      const calls: Array<{ call: PhoneCall; ph: RtpPhone; room: number }> = [];
+      for (let i = 0; i < 20; i++) {
+        const r = i % 4;
+        calls.push({ ...(await fullCall(rooms[r]!, confs[r]!, 2000 + i * 40)), room: r });
+      }
+      for (const c of confs) c.start();
+      expect(h.gateway.registry.stats()).toMatchObject({ calls: 20, conferences: 4 });
+      const marks = calls.map((c) => c.ph.received.length);
+      await new Promise((r) => setTimeout(r, 1500));
+      calls.forEach((c, i) => {
+        const heard = detectTones(c.ph.audio((marks[i] ?? 0) + 20), 8000, roomTones);
+        expect(heard, `caller ${i} in room ${c.room}`).toEqual([roomTones[c.room]]);
+      });
+      const byes = await Promise.all(calls.map((c) => c.call.bye()));
+      expect(byes.every((s) => s === 200)).toBe(true);
+      await until(() => h.gateway.registry.size === 0, 10_000, 'all calls closed');
+      await Promise.all(calls.map((c) => c.ph.close()));
+    } finally {
+      await Promise.all(confs.map((c) => c.close()));
+    }
+  }, 60_000);
+
+  it('finishes a call in progress during a graceful drain, refusing new calls with 503', async () => {
+    const room = await h.newRoom();
+    const conf = new FakeConference({ speakers: [{ freqHz: 800 }] });
+    const { call, ph } = await fullCall(room, conf, 1900);
+    try {
+      const drained = h.gateway.drain();
+      await until(() => h.gateway.registry.draining, 2000, 'draining');
+      const late = await RtpPhone.create({ codec: 'PCMU' });
+      try {
+        const req = h.drachtio.injectRequest(
+          (await import('../support/sip-messages.js')).invite({ from: '<sip:late@127.0.0.1>', to: '<sip:4000@127.0.0.1>', headers: { 'X-Room-Name': room }, sdp: late.offer() }),
+        );
+        expect((await req.waitForResponse(503)).get('retry-after')).toBeDefined();
+      } finally {
+        await late.close();
+      }
+      expect(h.gateway.registry.size).toBe(1);
+      expect(await call.bye()).toBe(200);
+      await drained;
+      expect(h.gateway.registry.size).toBe(0);
+    } finally {
+      await ph.close();
+      await conf.close();
+    }
+  }, 30_000);
+});
+
+describe.skipIf(!available)('the gateway over hundreds of calls', () => {
+  it('leaks no sockets, timers, calls or memory after 200 sequential calls', async () => {
+    const h = await GatewayHarness.start();
+    try {
+      const room = await h.newRoom();
+      const conf = new FakeConference({ speakers: [{ freqHz: 700 }] });
+      const one = async (i: number): Promise<void> => {
+        const ph = await RtpPhone.create({ codec: 'PCMU' });
+        const endpoint = await conf.addEndpoint();
+        try {
+          const call = await h.dial(ph, room, `Soak ${i}`);
+          await h.offerConference(call, conf, endpoint);
+          await call.answered();
+          ph.startTone(1000);
+          await new Promise((r) => setTimeout(r, 20));
+          expect(await call.bye()).toBe(200);
+          await until(() => h.gateway.registry.size === 0, 5000, `call ${i} closed`);
+        } finally {
+          await ph.close();
+          await endpoint.close();
+          conf.endpoints.splice(conf.endpoints.indexOf(endpoint), 1);
+        }
+      };
+      conf.start();
+      for (let i = 0; i < 10; i++) await one(i);
+      await new Promise((r) => setTimeout(r, 1200));
+      (globalThis as { gc?: () => void }).gc?.();
+      const handles0 = activeHandles();
+      const rss0 = process.memoryUsage().rss;
+      for (let i = 10; i < 200; i++) await one(i);
+      // Closed DTLS sessions stop their retransmit timers at their next wake-up (≤ ~1 s).
+      await new Promise((r) => setTimeout(r, 1500));
+      (globalThis as { gc?: () => void }).gc?.();
+      const handles1 = activeHandles();
+      const rss1 = process.memoryUsage().rss;
+      console.log(`soak: 200 calls; handles ${handles0} -> ${handles1}; rss ${(rss0 / 2 ** 20).toFixed(1)} -> ${(rss1 / 2 ** 20).toFixed(1)} MiB`);
+      expect(h.gateway.registry.stats()).toMatchObject({ calls: 0, totalCalls: 200, totalCompleted: 200 });
+      expect(h.gateway.media.activeCalls).toBe(0);
+      expect(h.gateway.sip.legCount).toBe(0);
+      expect(handles1).toBeLessThanOrEqual(handles0 + 2);
+      // Without a GC hook the heap can float; 40 MiB over 190 calls would still be ~200 KiB a call.
+      expect(rss1 - rss0).toBeLessThan(40 * 2 ** 20);
+      await conf.close();
+    } finally {
+      await h.close();
+    }
+  }, 240_000);
+});

@@ -1,0 +1,190 @@
+/**
+ * Control paths of the media engine over real sockets: DTMF both ways, hold, moderator mute, the
+ * bridge media timeout, a resumed session after session-terminate, and a clean close.
+ */
+import { randomInt } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MediaEngine } from '../../../src/media/engine/index.js';
+import { detectTones } from '../../support/audio.js';
+import { FakeConference, FAKE_NEGOTIATED_AUDIO } from '../../support/fake-bridge-audio.js';
+import type { RtpPhone } from '../../support/rtp-phone.js';
+import { answerPhone, closeAll, connectCall, ROOM, sleep, testEngine, until } from './engine-harness.js';
+
+let engine: MediaEngine | undefined;
+let conf: FakeConference | undefined;
+let phones: RtpPhone[] = [];
+
+afterEach(async () => {
+  await closeAll(engine, conf, phones);
+  engine = undefined;
+  conf = undefined;
+  phones = [];
+});
+
+describe('media engine control', () => {
+  it('passes DTMF typed in the web client to the caller as RFC 4733', async () => {
+    engine = testEngine();
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(engine, conf);
+    phones.push(phone);
+    const fromWeb: string[] = [];
+    // What the call layer (MeetingControl) does with bridgeDtmf.
+    call.on('bridgeDtmf', (digit) => {
+      fromWeb.push(digit);
+      call.sendDtmfToCaller(digit);
+    });
+    conf.start();
+    await sleep(200);
+    conf.sendDigits('5');
+    await until('the digit at the phone', () => phone.digits.length > 0);
+    expect(fromWeb).toEqual(['5']);
+    expect(phone.digits).toEqual(['5']);
+    expect(call.details().bridgeDigits).toBe(1);
+  });
+
+  it("reports the caller's RFC 4733 digits", async () => {
+    engine = testEngine();
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(engine, conf);
+    phones.push(phone);
+    const digits: string[] = [];
+    call.on('callerDtmf', (d) => digits.push(d));
+    expect(call.callerHasTelephoneEvent).toBe(true);
+    phone.startTone(1000);
+    await phone.sendDigits('7#');
+    await until('two digits', () => digits.length === 2);
+    expect(digits).toEqual(['7', '#']);
+  });
+
+  it('stops sending to a caller who holds, and resumes on unhold', async () => {
+    engine = testEngine();
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(engine, conf);
+    phones.push(phone);
+    conf.start();
+    await phone.waitForPackets(10);
+    answerPhone(call, phone, 'sendonly');
+    await sleep(100);
+    const onHold = phone.received.length;
+    await sleep(400);
+    expect(phone.received.length).toBe(onHold);
+
+    answerPhone(call, phone);
+    await phone.waitForPackets(onHold + 10);
+    expect(detectTones(phone.audio(onHold + 3), 8000, [400, 1000])).toEqual([400]);
+  });
+
+  it('sends no audio to the bridge while the moderator has muted the caller', async () => {
+    engine = testEngine();
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone, endpoint } = await connectCall(engine, conf);
+    phones.push(phone);
+    phone.startTone(1000);
+    await until('caller audio at the bridge', () => (endpoint.gateway(call.ssrc)?.frames.length ?? 0) >= 25);
+    const sent = endpoint.gateway(call.ssrc)!;
+    expect(sent.tones([1000], 5)).toEqual([1000]);
+
+    call.setMuted(true);
+    await sleep(60);
+    const mutedFrom = sent.frames.length;
+    const encodedBefore = call.details().uplink.encoded;
+    await sleep(500);
+    expect(sent.frames.length - mutedFrom).toBeGreaterThan(15);
+    expect(sent.tones([1000], mutedFrom)).toEqual([]);
+    expect(sent.levels.slice(mutedFrom).every((l) => l === 127)).toBe(true);
+    expect(call.details().uplink.encoded).toBe(encodedBefore);
+
+    call.setMuted(false);
+    await sleep(300);
+    expect(sent.tones([1000], sent.frames.length - 10)).toEqual([1000]);
+  });
+
+  it('reports bridgeMediaTimeout when the bridge goes silent, and not before', async () => {
+    engine = testEngine({ timeouts: { bridgeMediaMs: 500, callerMediaMs: 0 } });
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(engine, conf);
+    phones.push(phone);
+    let fired = 0;
+    call.on('bridgeMediaTimeout', () => fired++);
+    conf.start();
+    await sleep(900);
+    expect(fired).toBe(0);
+    conf.stop();
+    await until('bridgeMediaTimeout', () => fired > 0, 2000);
+    await sleep(300);
+    expect(fired).toBe(1);
+  });
+
+  it('keeps the caller through a session-terminate and connects the resumed session', async () => {
+    engine = testEngine();
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone, endpoint } = await connectCall(engine, conf);
+    phones.push(phone);
+    const firstUfrag = call.bridgeLocal().ufrag;
+    conf.start();
+    await phone.waitForPackets(25);
+
+    call.disconnectBridge();
+    expect(call.stats().bridge.connected).toBe(false);
+    expect(engine.roomStats(ROOM)).toBeUndefined();
+    await sleep(100);
+    const between = phone.received.length;
+    await sleep(300);
+    // The caller keeps hearing something: silence, not the room.
+    expect(phone.received.length - between).toBeGreaterThan(10);
+    expect(detectTones(phone.audio(between), 8000, [400])).toEqual([]);
+
+    await until('the next transport', () => {
+      try {
+        return call.bridgeLocal().ufrag !== firstUfrag;
+      } catch {
+        return false;
+      }
+    });
+    const next = await conf.addEndpoint();
+    await call.connectBridge(ROOM, next.bridge.remoteParameters(), FAKE_NEGOTIATED_AUDIO, conf.sources());
+    await next.bridge.connected;
+    const resumed = phone.received.length;
+    await phone.waitForPackets(resumed + 30);
+    expect(detectTones(phone.audio(resumed + 5), 8000, [400])).toEqual([400]);
+    expect(call.stats().bridge.connected).toBe(true);
+    expect(endpoint.bridge.peer).toBeDefined();
+  });
+
+  it('frees every port and timer on close', async () => {
+    const base = randomInt(30000, 60000);
+    engine = testEngine({ portRange: { min: base, max: base + 30 }, timeouts: { bridgeMediaMs: 5000, callerMediaMs: 5000 } });
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    // Sockets of earlier tests finish closing on a later turn of the event loop.
+    await sleep(150);
+    const udpBefore = countResources('UDPWrap');
+    const timersBefore = countResources('Timeout');
+    const a = await connectCall(engine, conf);
+    const b = await connectCall(engine, conf);
+    phones.push(a.phone, b.phone);
+    conf.start();
+    a.phone.startTone(1000);
+    await sleep(300);
+    expect(engine.portAllocator.inUse).toBe(4);
+    expect(engine.activeCalls).toBe(2);
+
+    await a.call.close();
+    await a.call.close();
+    expect(engine.portAllocator.inUse).toBe(2);
+    expect(engine.roomStats(ROOM)?.members).toBe(1);
+    await b.call.close();
+    expect(engine.portAllocator.inUse).toBe(0);
+    expect(engine.activeCalls).toBe(0);
+    expect(engine.roomStats(ROOM)).toBeUndefined();
+
+    await closeAll(undefined, conf, phones);
+    conf = undefined;
+    phones = [];
+    // Closed handles leave the list on a later turn of the event loop.
+    await until('sockets and timers back to where they were', () => countResources('UDPWrap') === udpBefore && countResources('Timeout') === timersBefore, 2000);
+  });
+});
+
+function countResources(kind: string): number {
+  return process.getActiveResourcesInfo().filter((r) => r === kind).length;
+}

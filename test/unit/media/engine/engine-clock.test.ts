@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EngineClock } from '../../../../src/media/engine/engine-clock.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let clock: EngineClock | undefined;
+afterEach(() => clock?.stop());
+
+describe('EngineClock', () => {
+  it('ticks on a fixed grid: lateness does not accumulate into drift', async () => {
+    const times: number[] = [];
+    clock = new EngineClock();
+    clock.add({ tick: (now) => times.push(now) });
+    const start = performance.now();
+    await sleep(1000);
+    const elapsed = performance.now() - start;
+    // A drifting timer (setInterval-like, ~1 ms late each time) would lose several ticks a second.
+    expect(Math.abs(times.length - Math.floor(elapsed / 20))).toBeLessThanOrEqual(1);
+  });
+
+  it('skips ticks after a stall instead of bursting them', () => {
+    let now = 0;
+    const ran: number[] = [];
+    clock = new EngineClock({ now: () => now, maxCatchUpTicks: 3 });
+    const member = { tick: (t: number) => ran.push(t) };
+    clock.add(member);
+    // The monotonic source jumps ten periods past the first due tick before the timer fires.
+    now = 20 + 200;
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        // Eleven ticks were due (20 … 220): at most three periods of catch-up run, the rest are skipped.
+        expect(ran.length).toBeLessThanOrEqual(4);
+        expect(ran.length + clock!.stats().skippedTicks).toBe(11);
+        resolve();
+      }, 40);
+    });
+  });
+
+  it('keeps ticking the other members when one throws, and reports the error', async () => {
+    const errors: unknown[] = [];
+    let good = 0;
+    clock = new EngineClock({ onError: (e) => errors.push(e) });
+    clock.add({
+      tick: () => {
+        throw new Error('boom');
+      },
+    });
+    clock.add({ tick: () => good++ });
+    await sleep(110);
+    expect(good).toBeGreaterThanOrEqual(3);
+    expect(errors.length).toBe(good);
+  });
+
+  it('spreads members over the phases of the period, each ticking once per period', async () => {
+    const at: Record<string, number[]> = { a: [], b: [], c: [], d: [] };
+    clock = new EngineClock({ phases: 4 });
+    for (const k of Object.keys(at)) clock.add({ tick: (now) => at[k]!.push(now) });
+    await sleep(230);
+    for (const k of Object.keys(at)) expect(at[k]!.length).toBeGreaterThanOrEqual(9);
+    // Members in neighbouring slots run about 5 ms apart, not together.
+    const gap = at['b']![3]! - at['a']![3]!;
+    expect(gap).toBeGreaterThan(2);
+    expect(gap).toBeLessThan(9);
+  });
+
+  it('lets a member leave from inside its own tick and stops with the last member', async () => {
+    let ticks = 0;
+    clock = new EngineClock();
+    const member = {
+      tick: () => {
+        ticks++;
+        clock!.remove(member);
+      },
+    };
+    clock.add(member);
+    expect(clock.running).toBe(true);
+    await sleep(80);
+    expect(ticks).toBe(1);
+    expect(clock.running).toBe(false);
+    expect(clock.memberCount).toBe(0);
+  });
+});
