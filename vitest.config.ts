@@ -9,5 +9,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     pool: 'forks',
+    // The leak test forces garbage collection before it compares memory.
+    execArgv: ['--expose-gc'],
   },
 });

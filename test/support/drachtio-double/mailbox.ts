@@ -32,6 +32,12 @@ export class Mailbox<T> {
     return this.#items;
   }
 
+  /** Drops what was received so far (long-running tests measuring their own memory). */
+  forget(): void {
+    this.#items.length = 0;
+    this.#taken.clear();
+  }
+
   take(match: (item: T) => boolean, timeoutMs: number, what: string): Promise<T> {
     const found = this.#items.find((i) => !this.#taken.has(i) && match(i));
     if (found !== undefined) {

@@ -125,6 +125,12 @@ export class NetworkSide {
     if (status >= 200 && txn.request.method !== 'INVITE') this.#serverTxns.delete(txn.id);
   }
 
+  /** Drops the records of requests whose transactions are over (long-running tests). */
+  forgetFinished(): void {
+    for (const [id, txn] of this.#serverTxns) if (txn.finalStatus !== undefined) this.#serverTxns.delete(id);
+    for (const h of this.#handles) if (h.responses.some((r) => (r.status ?? 0) >= 200)) this.#handles.delete(h);
+  }
+
   closeAll(reason: Error): void {
     for (const h of this.#handles) h.close(reason);
     this.#handles.clear();

@@ -113,6 +113,12 @@ export class DrachtioDouble {
     return this.#ctx.captured.items;
   }
 
+  /** Forgets the requests captured so far, so a soak test measures the gateway, not this record. */
+  forgetRequests(): void {
+    this.#ctx.captured.forget();
+    this.#network.forgetFinished();
+  }
+
   waitForConnection(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     return this.#conditions.until(() => this.connectionCount > 0, timeoutMs, 'an authenticated drachtio connection');
   }
