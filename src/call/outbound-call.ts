@@ -19,6 +19,9 @@ export interface OutboundCallOptions {
   failureLingerMs?: number;
 }
 
+/** How long a teardown waits for the answer to its CANCEL. */
+const CANCEL_WAIT_MS = 4000;
+
 /** What the meeting sees under the participant while the phone side progresses. */
 const FAILURE_TEXT: Record<string, string> = {
   busy: 'Busy',
@@ -177,8 +180,21 @@ export class OutboundCall extends CallBase {
       if (this.#leg.state !== 'ended') await this.#leg.hangup(reason.cause);
       return;
     }
-    // Still ringing: CANCEL.
-    this.#pending?.cancel(reason.cause);
-    await this.#pending?.catch(() => undefined);
+    // Still ringing: CANCEL, and wait (bounded) for the INVITE's final answer so the dialog is gone
+    // before the room is left; a far end that never answers must not hold the teardown.
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    pending.cancel(reason.cause);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      pending.then(
+        (leg) => leg.hangup(reason.cause),
+        () => undefined,
+      ),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, CANCEL_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 }
