@@ -78,6 +78,74 @@ describe.skipIf(!available)('a phone call through the whole gateway', () => {
     expect(fromPhone).toBeGreaterThan(50);
   });
 
+  it('stops sending the caller to the meeting when a moderator mutes them', async () => {
+    const room = await h.newRoom();
+    const conf = await conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone();
+    const call = await h.dial(ph, room);
+    const occupant = await h.offerConference(call, conf, endpoint);
+    await call.answered();
+    conf.start();
+    ph.startTone(PHONE_TONE);
+    await until(() => (endpoint.gateway()?.packets ?? 0) > 50, 5000, 'caller audio');
+    expect(endpoint.gateway()?.tones([PHONE_TONE], 10)).toEqual([PHONE_TONE]);
+
+    const reply = await h.focus.sendMute(occupant, true, `${room}/moderator`);
+    expect(reply.attrs['type']).toBe('result');
+    await h.focus.waitFor((s) => s.attrs['from'] === occupant && s.getChildText('audiomuted') === 'true');
+    await new Promise((r) => setTimeout(r, 200));
+    const mutedFrom = endpoint.gateway()?.packets ?? 0;
+    await new Promise((r) => setTimeout(r, 1000));
+    // Still a stream (silence at level 127, as a muted browser sends), but no voice in it.
+    expect((endpoint.gateway()?.packets ?? 0) - mutedFrom).toBeGreaterThan(20);
+    expect(endpoint.gateway()?.tones([PHONE_TONE], mutedFrom)).toEqual([]);
+    expect(await call.bye()).toBe(200);
+  });
+
+  it('plays the lobby prompt to the caller and joins when a moderator admits them', async () => {
+    const room = `lobbyroom${process.pid}@${h.prosody.mucDomain}`;
+    const [node, host] = room.split('@');
+    await h.focus.hostRoom(room, { membersOnly: true });
+    await h.focus.hostRoom(`${node}-lobby@${host}`);
+    const conf = await conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone();
+    const call = await h.dial(ph, room, 'Lobby Caller');
+    // Answered at once, to hear the waiting prompt.
+    await call.answered();
+    const inLobby = await h.focus.waitForGateway(`${node}-lobby@${host}`);
+    await until(() => ph.received.length > 50, 5000, 'lobby prompt');
+    let peak = 0;
+    for (const x of ph.audio()) peak = Math.max(peak, Math.abs(x));
+    expect(peak).toBeGreaterThan(2000);
+
+    await h.focus.invite(room, String(inLobby.realJid));
+    await h.offerConference(call, conf, endpoint);
+    await endpoint.bridge.connected;
+    conf.start();
+    const mark = ph.received.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(detectTones(ph.audio(mark + 25), 8000, WEB_TONES)).toEqual(WEB_TONES);
+    expect(await call.bye()).toBe(200);
+    await until(() => h.gateway.registry.size === 0, 5000, 'call closed');
+  });
+
+  it('tells the caller and hangs up when the lobby denies them', async () => {
+    const room = `deniedroom${process.pid}@${h.prosody.mucDomain}`;
+    const [node, host] = room.split('@');
+    await h.focus.hostRoom(room, { membersOnly: true });
+    await h.focus.hostRoom(`${node}-lobby@${host}`);
+    const ph = await phone();
+    const call = await h.dial(ph, room, 'Denied Caller');
+    await call.answered();
+    const inLobby = await h.focus.waitForGateway(`${node}-lobby@${host}`);
+    await h.focus.kick(`${node}-lobby@${host}`, inLobby.nick, 'not today');
+    const bye = await h.drachtio.waitForRequest('BYE', 15_000);
+    h.drachtio.respond(bye, 200);
+    await until(() => h.gateway.registry.size === 0, 5000, 'call closed');
+  });
+
   it('hangs up with BYE when the meeting kicks the caller', async () => {
     const room = await h.newRoom();
     const conf = await conference();

@@ -249,6 +249,11 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     return this.#interaction.play(prompt);
   }
 
+  /** Cuts a prompt short (its play() resolves); the caller hears the meeting again at once. */
+  stopPrompt(): void {
+    this.#player.stop();
+  }
+
   playAndCollect(prompt: PromptName, opts: DigitCollectOptions): Promise<string> {
     if (this.#closing === undefined && this.#codec === undefined) {
       return Promise.reject(new CallerMediaStateError('caller media not negotiated yet'));
