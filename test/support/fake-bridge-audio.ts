@@ -45,9 +45,9 @@ export interface SpeakerSpec {
   freqHz: number;
   amplitude?: number;
   /**
-   * Syllable-like amplitude modulation (Hz; 0 = a steady tone). libopus' encoder VAD learns a
-   * perfectly steady tone as background noise within a second, after which its loss concealment
-   * produces noise instead of the tone: a modulated tone keeps being "speech" as a voice would.
+   * Syllable-like amplitude modulation (Hz; 0 = a steady tone), closer to a voice than a steady
+   * tone. (libopus' encoder VAD learns a steady tone as background within a second, and its own
+   * loss concealment then produces noise; a test of concealment should not hinge on that.)
    */
   modulationHz?: number;
   /** Level 127 in every packet (the tone is still encoded inside). */
@@ -299,15 +299,8 @@ export class FakeConference {
     for (const s of this.#speakers) {
       const ts = s.ts;
       s.ts = (ts + 960) >>> 0;
-      let packet: Buffer;
-      if (s.dtmf.busy && (packet = this.#dtmfPacket(s, ts)).length > 0) {
-        // sent below
-      } else {
-        s.tone.fill(s.frame);
-        modulate(s);
-        const level = s.silent ? 127 : audioLevel(s.frame);
-        packet = this.#rtp(s, FAKE_OPUS_PT, ts, false, s.encoder.encode(s.frame), level);
-      }
+      // A telephone event in progress replaces the speaker's audio, as browsers do.
+      const packet = (s.dtmf.busy ? this.#dtmfPacket(s, ts) : undefined) ?? this.#audioPacket(s, ts);
       s.seq = (s.seq + 1) & 0xffff;
       this.sentPackets++;
       for (const ep of this.endpoints) {
@@ -318,10 +311,16 @@ export class FakeConference {
     }
   }
 
-  #dtmfPacket(s: Speaker, ts: number): Buffer {
+  #dtmfPacket(s: Speaker, ts: number): Buffer | undefined {
     const p = s.dtmf.next(ts);
-    if (p === undefined) return Buffer.alloc(0);
-    return this.#rtp(s, FAKE_TELEPHONE_EVENT_PT, p.timestamp, p.marker, p.payload, -1);
+    return p === undefined ? undefined : this.#rtp(s, FAKE_TELEPHONE_EVENT_PT, p.timestamp, p.marker, p.payload, -1);
+  }
+
+  #audioPacket(s: Speaker, ts: number): Buffer {
+    s.tone.fill(s.frame);
+    modulate(s);
+    const level = s.silent ? 127 : audioLevel(s.frame);
+    return this.#rtp(s, FAKE_OPUS_PT, ts, false, s.encoder.encode(s.frame), level);
   }
 
   #rtp(s: Speaker, pt: number, ts: number, marker: boolean, payload: Uint8Array, level: number): Buffer {
@@ -359,15 +358,15 @@ function modulate(s: Speaker): void {
 /** Share of 20 ms blocks of `pcm` in which `freqHz` carries at least `minRatio` of the power. */
 export function toneFrameShare(pcm: Int16Array, sampleRate: number, freqHz: number, minRatio = 0.2, minPower = 1e4): number {
   const n = sampleRate / 50;
-  let with_ = 0;
+  let withTone = 0;
   let blocks = 0;
   for (let o = 0; o + n <= pcm.length; o += n) {
     const block = pcm.subarray(o, o + n);
     blocks++;
     const total = meanSquare(block);
-    if (total >= minPower && goertzel(block, sampleRate, freqHz) / total >= minRatio) with_++;
+    if (total >= minPower && goertzel(block, sampleRate, freqHz) / total >= minRatio) withTone++;
   }
-  return blocks === 0 ? 0 : with_ / blocks;
+  return blocks === 0 ? 0 : withTone / blocks;
 }
 
 function mulberry32(seed: number): () => number {

@@ -215,6 +215,11 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     else this.#sendSilence();
   }
 
+  /** RoomMember: frames of the caller that the engine had no tick for. */
+  discardCallerFrames(frames: number): void {
+    for (let i = 0; i < frames; i++) if (this.#caller.pullFrame() === undefined) break;
+  }
+
   /** A tick outside any room (before the bridge, in the resume window): the caller hears silence. */
   tickAlone(): void {
     this.#caller.pullFrame();

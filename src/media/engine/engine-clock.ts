@@ -23,6 +23,11 @@ import { performance } from 'node:perf_hooks';
 export interface ClockMember {
   /** One 20 ms step; `nowMs` is the monotonic time the tick runs at. */
   tick(nowMs: number): void;
+  /**
+   * After a stall, `periods` ticks were dropped: a member that buffers input should drop as
+   * many frames, or the stall stays in its latency until its buffers shrink.
+   */
+  skipped?(periods: number): void;
 }
 
 export interface EngineClockOptions {
@@ -138,6 +143,7 @@ export class EngineClock {
       const periods = Math.floor((lag - this.#maxCatchUpMs) / this.periodMs) + 1;
       this.#skippedSlots += periods * this.#slots.length;
       this.#nextMs += periods * this.periodMs;
+      this.#notifySkipped(periods);
     }
     // Timers fire up to a millisecond early or late: run what is due within that millisecond.
     while (this.#running && this.#nextMs <= now + 1) {
@@ -148,6 +154,18 @@ export class EngineClock {
     }
     if (this.#running) this.#arm(this.#nextMs - now);
   };
+
+  #notifySkipped(periods: number): void {
+    for (const slot of this.#slots) {
+      for (const member of slot) {
+        try {
+          member.skipped?.(periods);
+        } catch (err) {
+          this.#onError(err);
+        }
+      }
+    }
+  }
 
   #runSlot(now: number): void {
     const members = this.#slots[this.#slot]!;

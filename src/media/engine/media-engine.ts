@@ -235,6 +235,9 @@ export class MediaEngine implements MediaEnginePort {
    * their own). One failing call must not stop the others: each is guarded.
    */
   readonly #callsMember = {
+    skipped: (periods: number): void => {
+      for (const call of this.#alone) call.discardCallerFrames(periods);
+    },
     tick: (nowMs: number): void => {
       const alone = this.#alone;
       for (let i = 0; i < alone.length; i++) {

@@ -175,6 +175,12 @@ export class RemoteStream {
     }
   }
 
+  /** Drops `frames` frames unplayed (the engine stalled for that long): keeps the latency. */
+  discard(frames: number): void {
+    for (let i = 0; i < frames; i++) if (this.#jitter.pop() === undefined) break;
+    this.#quiet();
+  }
+
   /** A lost or undecodable frame: pitch repetition when the audio is periodic, else libopus' PLC. */
   #conceal(decoder: OpusCodec): Int16Array {
     this.counters.concealed++;

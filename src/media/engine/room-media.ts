@@ -32,6 +32,8 @@ export interface RoomMember {
    * room should hear it (undefined: no audio, or muted).
    */
   uplink(nowMs: number): Int16Array | undefined;
+  /** Drops `frames` of the caller's buffered audio (ticks lost to a stall). */
+  discardCallerFrames(frames: number): void;
   /** This tick's mix for the caller; only valid during the call. */
   downlink(mix: Int16Array): void;
 }
@@ -179,6 +181,12 @@ export class RoomMedia {
       slot.member.downlink(mixer.mixFor(slot.key, r, slot.out[r]));
     }
     if (++this.#ticks % HOUSEKEEPING_TICKS === 0) this.#dropIdleStreams(nowMs);
+  }
+
+  /** The clock dropped `periods` ticks: drop as many buffered frames of every input. */
+  skipped(periods: number): void {
+    for (const s of this.#streamList) s.discard(periods);
+    for (const slot of this.#members) slot.member.discardCallerFrames(periods);
   }
 
   stats(): RoomStats {

@@ -22,7 +22,8 @@ describe('EngineClock', () => {
     let now = 0;
     const ran: number[] = [];
     clock = new EngineClock({ now: () => now, maxCatchUpTicks: 3 });
-    const member = { tick: (t: number) => ran.push(t) };
+    const skipped: number[] = [];
+    const member = { tick: (t: number) => ran.push(t), skipped: (n: number) => skipped.push(n) };
     clock.add(member);
     // The monotonic source jumps ten periods past the first due tick before the timer fires.
     now = 20 + 200;
@@ -31,6 +32,8 @@ describe('EngineClock', () => {
         // Eleven ticks were due (20 … 220): at most three periods of catch-up run, the rest are skipped.
         expect(ran.length).toBeLessThanOrEqual(4);
         expect(ran.length + clock!.stats().skippedTicks).toBe(11);
+        // Members hear how many ticks they lost, to drop as many buffered input frames.
+        expect(skipped).toEqual([clock!.stats().skippedTicks]);
         resolve();
       }, 40);
     });

@@ -31,6 +31,7 @@ class FakeMember implements RoomMember {
   downlink(mix: Int16Array): void {
     this.heard.push(Int16Array.from(mix));
   }
+  discardCallerFrames(): void {}
   audio(from = 0): Int16Array {
     const parts = this.heard.slice(from);
     const out = new Int16Array(parts.length * (this.callerRate / 50));
@@ -127,6 +128,22 @@ describe('RoomMedia', () => {
     room.leave(wb);
     room.tick(60 * 20);
     expect(room.decodeRate).toBe(8000);
+  });
+
+  it('drops buffered input frames for ticks lost to a stall, keeping the latency', () => {
+    const room = new RoomMedia('r@muc', { ...options, jitter: { minDelayMs: 20, jitterFactor: 0 } });
+    room.join(new FakeMember(1, 8000, 1000));
+    const frames = opusFrames(400, 40);
+    for (let i = 0; i < 10; i++) {
+      room.receive(rtp(9, i, frames[i]!), PAYLOAD_AUDIO, 20, i * 20);
+      room.tick(i * 20);
+    }
+    const before = room.stats().streams[0]!.depthMs;
+    // The engine stalls for 200 ms: ten packets arrive at once and the clock drops ten ticks.
+    for (let i = 10; i < 20; i++) room.receive(rtp(9, i, frames[i]!), PAYLOAD_AUDIO, 20, 400);
+    expect(room.stats().streams[0]!.depthMs).toBeGreaterThanOrEqual(before + 180);
+    room.skipped(10);
+    expect(room.stats().streams[0]!.depthMs).toBeLessThanOrEqual(before);
   });
 
   it('keeps owners from Jingle sources for the stats', () => {
