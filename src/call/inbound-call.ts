@@ -56,6 +56,8 @@ export class InboundCall extends CallBase {
 
     const media = await this.createMedia();
     if (this.closing) return;
+    // INFO digits go where RFC 4733 digits go: to the PIN prompt's digit collector, if one waits.
+    this.leg.on('dtmf', (info) => media.pushCallerDigit(info.digit));
     this.#callerSdp = this.leg.lateOffer || this.leg.remoteSdp === undefined ? media.offerToCaller() : media.answerCaller(this.leg.remoteSdp);
     this.leg.setReinviteHandler(async (offer) => media.answerCaller(offer));
 

@@ -21,7 +21,6 @@ export class MeetingControl {
     conference.on('muteRequested', (ev) => this.#onModeratorMute(ev.muted, ev.actor));
     media.on('bridgeDtmf', (digit) => this.#toCaller(digit));
     leg.on('jsonInfo', (msg) => this.#onJsonInfo(msg));
-    leg.on('dtmf', (info) => log.debug({ digit: info.digit }, 'caller sent DTMF by SIP INFO'));
   }
 
   /** Sends a jigasi-protocol INFO to the SIP side (best effort: an IVR may not understand it). */

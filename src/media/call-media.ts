@@ -88,6 +88,8 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
   // ---- control ----------------------------------------------------------------------------------
   /** Moderator mute: stop sending the caller's audio to the bridge. */
   setMuted(muted: boolean): void;
+  /** A digit the caller sent by SIP INFO, for the digit collector (PIN prompt). */
+  pushCallerDigit(digit: string): void;
   /** Stops a prompt being played (play() then resolves at once). */
   stopPrompt(): void;
   /** Sends a digit to the caller by RFC 4733 (requires callerHasTelephoneEvent). */

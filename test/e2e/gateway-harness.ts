@@ -65,17 +65,17 @@ export class GatewayHarness {
     return room;
   }
 
-  /** A phone's INVITE for `room`; resolves when it rings. */
-  async dial(phone: RtpPhone, room: string, name = 'Alice Phone'): Promise<PhoneCall> {
+  /** A phone's INVITE for `room` (none: let the gateway route it); resolves when it rings. */
+  async dial(phone: RtpPhone, room: string | undefined, name = 'Alice Phone'): Promise<PhoneCall> {
     const invite = sip.invite({
       from: `"${name}" <sip:+1555${phone.port}@127.0.0.1>`,
       to: '<sip:4000@127.0.0.1>',
-      headers: { 'X-Room-Name': room },
+      headers: room === undefined ? {} : { 'X-Room-Name': room },
       sdp: phone.offer(),
     });
     const req = this.drachtio.injectRequest(invite, { source: { address: '127.0.0.1', port: 5070 }, protocol: 'udp' });
     await req.waitForResponse(180);
-    return new PhoneCall(this, phone, invite, req, room, name);
+    return new PhoneCall(this, phone, invite, req, room ?? '', name);
   }
 
   /** The gateway occupant of this call: the newest one in its room showing the caller's name. */
@@ -137,7 +137,7 @@ export class PhoneCall {
     readonly phone: RtpPhone,
     readonly invite: string,
     readonly req: InjectedRequest,
-    readonly room: string,
+    public room: string,
     readonly name: string,
   ) {}
 

@@ -135,6 +135,9 @@ export class FakeCallMedia extends TypedEmitter<CallMediaEvents> implements Call
     this.muted = muted;
     this.calls.push(`setMuted:${muted}`);
   }
+  pushCallerDigit(digit: string): void {
+    this.calls.push(`digit:${digit}`);
+  }
   stopPrompt(): void {
     this.#stop?.();
   }

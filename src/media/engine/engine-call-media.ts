@@ -133,8 +133,12 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     return this.#caller.playAndCollect(prompt, opts);
   }
 
+  pushCallerDigit(digit: string): void {
+    if (this.#closing === undefined) this.#caller.pushDigit(digit);
+  }
+
   stopPrompt(): void {
-    this.#caller.stopPrompt?.();
+    this.#caller.stopPrompt();
   }
 
   sendDtmfToCaller(digit: string): void {

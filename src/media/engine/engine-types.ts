@@ -17,11 +17,13 @@ export type CallerSide = Pick<
   | 'sendDtmf'
   | 'play'
   | 'playAndCollect'
+  | 'pushDigit'
+  | 'stopPrompt'
   | 'stats'
   | 'close'
   | 'on'
   | 'off'
-> & { stopPrompt?: () => void };
+>;
 
 /** What a call needs from the engine that owns it. */
 export interface CallMediaHost {

@@ -269,6 +269,9 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     expect(call.roomJid).toBe(room);
     expect(leg.log[0]).toBe('200');
     expect((engine.created[0] as FakeCallMedia).calls.filter((c) => c.startsWith('collect:'))).toEqual(['collect:enter-pin', 'collect:wrong-pin']);
+    // Digits sent by SIP INFO reach the same digit collector as RFC 4733 ones.
+    leg.emit('dtmf', { digit: '5', durationMs: 160 });
+    expect((engine.created[0] as FakeCallMedia).calls).toContain('digit:5');
   });
 
   it('cleans up when the caller cancels while the room is being joined', async () => {
