@@ -6,7 +6,10 @@ import type { BridgeLocal, BridgeRemote, CallMedia, CallMediaEvents, CallMediaSt
 import type { DigitCollectOptions, PromptName } from '../../src/sip/pin/pin-prompt.js';
 import type { DtmfDigit, JsonInfoMessage } from '../../src/sip/info-payloads.js';
 import type { InboundCallMeta, InboundSipLeg, ReinviteHandler, SipLegEvents, SipLegState } from '../../src/sip/sip-leg.js';
+import type { CallDeps } from '../../src/call/call-deps.js';
+import { silentLogger } from '../../src/log.js';
 import { TypedEmitter } from '../../src/util/typed-emitter.js';
+import { createCallSignaling } from '../../src/xmpp/call-signaling.js';
 import type { NegotiatedAudio } from '../../src/xmpp/jingle/negotiate.js';
 import type { IceCandidate } from '../../src/xmpp/jingle/types.js';
 
@@ -182,4 +185,41 @@ export class FakeMediaEngine implements MediaEngine {
     return this.created.filter((m) => !m.closed).length;
   }
   async close(): Promise<void> {}
+}
+
+/** Call dependencies for the call-layer tests: real signaling against `prosody`, fake media. */
+export function testCallDeps(
+  prosody: { service: string; domain: string },
+  focusJid: string,
+  parts: { registry: CallDeps['registry']; media: CallDeps['media'] },
+  over: Partial<CallDeps> = {},
+): CallDeps {
+  return {
+    ...parts,
+    createSignaling: createCallSignaling,
+    conference: {
+      service: prosody.service,
+      login: { mode: 'anonymous', domain: prosody.domain },
+      allowPlain: true,
+      focusJid,
+      audioMuteFeature: true,
+      version: 'test',
+      joinTimeoutMs: 3000,
+      focusTimeoutMs: 1000,
+      leaveTimeoutMs: 1000,
+    },
+    timeouts: {
+      roomHeaderMs: 1000,
+      sessionInitiateMs: 3000,
+      bridgeMediaMs: 5000,
+      callerRtpMs: 10000,
+      callerRtpHangup: false,
+      resumeWindowMs: 3000,
+      drainMs: 10000,
+    },
+    pinLookup: undefined,
+    metrics: undefined,
+    logger: silentLogger(),
+    ...over,
+  };
 }

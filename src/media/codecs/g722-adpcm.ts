@@ -42,8 +42,8 @@ export class AdpcmBand {
   /** Log scale factor (NBL / NBH). */
   logScale = 0;
   private zeroOut = 0; // SZ: zero-section output
-  private r1 = 0; // reconstructed signal, one and two samples ago
-  private r2 = 0;
+  // Reconstructed signal one sample ago (the value two samples ago is this one, read before update).
+  private r1 = 0;
   private p1 = 0; // partially reconstructed signal, one and two samples ago
   private p2 = 0;
   private a1 = 0; // pole predictor coefficients
@@ -73,7 +73,7 @@ export class AdpcmBand {
     this.det = this.initialDet;
     this.logScale = 0;
     this.zeroOut = 0;
-    this.r1 = this.r2 = this.p1 = this.p2 = 0;
+    this.r1 = this.p1 = this.p2 = 0;
     this.a1 = this.a2 = 0;
     this.d1 = this.d2 = this.d3 = this.d4 = this.d5 = this.d6 = 0;
     this.b1 = this.b2 = this.b3 = this.b4 = this.b5 = this.b6 = 0;
@@ -136,7 +136,6 @@ export class AdpcmBand {
     this.b5 = b5;
     this.b6 = b6;
     const r2 = this.r1;
-    this.r2 = r2;
     this.r1 = r0;
     this.p2 = this.p1;
     this.p1 = p0;

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallDeps } from '../../../src/call/call-deps.js';
 import { DialOutService } from '../../../src/call/dial-out-service.js';
 import type { Dialler } from '../../../src/call/outbound-call.js';
 import { CallRegistry } from '../../../src/call/registry.js';
@@ -10,9 +9,8 @@ import type { DialOutRequest } from '../../../src/sip/sip-app.js';
 import type { OutboundSipLeg, SipLegEvents, SipLegState } from '../../../src/sip/sip-leg.js';
 import { TypedEmitter } from '../../../src/util/typed-emitter.js';
 import { BreweryClient } from '../../../src/xmpp/brewery/index.js';
-import { createCallSignaling } from '../../../src/xmpp/call-signaling.js';
 import { xml, type Element } from '../../../src/xmpp/connection.js';
-import { FakeMediaEngine } from '../../support/call-fakes.js';
+import { FakeMediaEngine, testCallDeps } from '../../support/call-fakes.js';
 import { buildSessionInitiate, FakeFocus, loopbackTransport } from '../../support/fake-focus.js';
 import { startConferenceProsody } from '../../support/fake-focus/session-fixture.js';
 import { prosodyAvailable, type ProsodyHarness } from '../../support/prosody.js';
@@ -75,7 +73,6 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
   let brewery: BreweryClient;
   let registry: CallRegistry;
   let dialler: ScriptedDialler;
-  let service: DialOutService;
   const breweryRoom = 'jigasibrewery@internal-muc.meet.test';
   let n = 0;
 
@@ -107,27 +104,11 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
       logger: silentLogger(),
       stats: () => ({ conferences: 0, participants: 0, gracefulShutdown: registry.draining, stressLevel: 0, version: 't' }),
     });
-    const deps: CallDeps = {
-      media: new FakeMediaEngine(),
-      registry,
-      createSignaling: createCallSignaling,
-      conference: {
-        service: prosody.service,
-        login: { mode: 'anonymous', domain: prosody.domain },
-        allowPlain: true,
-        focusJid: focus.jid,
-        audioMuteFeature: true,
-        version: 'test',
-        joinTimeoutMs: 3000,
-        focusTimeoutMs: 1000,
-        leaveTimeoutMs: 1000,
-      },
+    const deps = testCallDeps(prosody, focus.jid, { registry, media: new FakeMediaEngine() }, {
       timeouts: { roomHeaderMs: 1000, sessionInitiateMs: 5000, bridgeMediaMs: 5000, callerRtpMs: 10000, callerRtpHangup: false, resumeWindowMs: 3000, drainMs: 1000 },
-      pinLookup: undefined,
-      metrics: undefined,
-      logger: silentLogger(),
-    };
-    service = new DialOutService({
+    });
+    // Registers itself on the brewery session; nothing else holds it.
+    new DialOutService({
       brewery,
       breweryRoomJid: breweryRoom,
       rules: { allowedNumbers: rules.allowed ?? /^\+?[0-9]{3,15}$/, maxPerRoom: rules.maxPerRoom ?? 3, ringTimeoutMs: 30000, focusNicks: ['focus'] },

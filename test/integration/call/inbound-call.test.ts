@@ -2,13 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InboundCall } from '../../../src/call/inbound-call.js';
 import type { CallDeps } from '../../../src/call/call-deps.js';
 import { CallRegistry } from '../../../src/call/registry.js';
-import { silentLogger } from '../../../src/log.js';
 import type { InboundRoute } from '../../../src/sip/sip-leg.js';
-import { createCallSignaling } from '../../../src/xmpp/call-signaling.js';
 import type { Element } from '../../../src/xmpp/connection.js';
 import { buildSessionInitiate, buildSessionTerminate, FakeFocus, loopbackTransport } from '../../support/fake-focus.js';
 import { startConferenceProsody } from '../../support/fake-focus/session-fixture.js';
-import { FakeCallMedia, FakeLeg, FakeMediaEngine, fakeMeta } from '../../support/call-fakes.js';
+import { FakeCallMedia, FakeLeg, FakeMediaEngine, fakeMeta, testCallDeps } from '../../support/call-fakes.js';
 import { prosodyAvailable, type ProsodyHarness } from '../../support/prosody.js';
 import { until } from '../../support/until.js';
 
@@ -41,35 +39,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
   function deps(over: Partial<CallDeps> = {}): CallDeps {
     registry = new CallRegistry(10);
     engine = new FakeMediaEngine();
-    return {
-      media: engine,
-      registry,
-      createSignaling: createCallSignaling,
-      conference: {
-        service: prosody.service,
-        login: { mode: 'anonymous', domain: prosody.domain },
-        allowPlain: true,
-        focusJid: focus.jid,
-        audioMuteFeature: true,
-        version: 'test',
-        joinTimeoutMs: 3000,
-        focusTimeoutMs: 1000,
-        leaveTimeoutMs: 1000,
-      },
-      timeouts: {
-        roomHeaderMs: 1000,
-        sessionInitiateMs: 3000,
-        bridgeMediaMs: 5000,
-        callerRtpMs: 10000,
-        callerRtpHangup: false,
-        resumeWindowMs: 3000,
-        drainMs: 10000,
-      },
-      pinLookup: undefined,
-      metrics: undefined,
-      logger: silentLogger(),
-      ...over,
-    };
+    return testCallDeps(prosody, focus.jid, { registry, media: engine }, over);
   }
 
   async function newRoom(config?: Parameters<FakeFocus['hostRoom']>[1]): Promise<string> {
