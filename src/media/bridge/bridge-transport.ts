@@ -10,6 +10,7 @@ import { IceAgent, type IceTimings } from './ice-agent.js';
 import { waitForSelection, type PendingSelection } from './selection-wait.js';
 import { hostCandidate } from './ice-candidates.js';
 import { classifyPacket, PacketKind } from './packet-demux.js';
+import { PrefilterBudget, type RtpPrefilter } from './rtp-prefilter.js';
 import { createSrtpSession, type SrtpCounters, type SrtpSession } from './srtp/srtp-session.js';
 import { TransportCounters } from './transport-counters.js';
 import type {
@@ -86,6 +87,8 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
   /** Cancels the connection step in progress (ICE selection or DTLS handshake). */
   #abortPending: { abort(err: BridgeTransportError): void; owner: object } | undefined;
   #closing: Promise<void> | undefined;
+  #prefilter: RtpPrefilter | undefined;
+  readonly #budget = new PrefilterBudget();
   readonly #counters = new TransportCounters();
   readonly #retiredSrtp: SrtpCounters = { authFailures: 0, replays: 0, malformed: 0 };
   readonly #ice: IceAgent;
@@ -205,6 +208,15 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
       this.#setState('connected');
       this.emit('connected');
     }
+  }
+
+  /**
+   * Installs (or, with undefined, removes) the hook that sees each SRTP packet's clear header
+   * before decryption and may decline its payload (see rtp-prefilter.ts). Never called for
+   * RTCP, DTLS or STUN. Skipped packets count in `rtpIn` like delivered ones.
+   */
+  setRtpPrefilter(filter: RtpPrefilter | undefined): void {
+    this.#prefilter = filter;
   }
 
   /** Encrypts and sends one RTP packet; false (and nothing sent) unless connected. */
@@ -327,8 +339,14 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
       case PacketKind.Rtp: {
         const srtp = this.#srtp;
         if (srtp === undefined || !this.#ice.isSelectedSource(rinfo.address, rinfo.port)) break;
+        const filter = this.#prefilter;
+        if (filter !== undefined && this.#budget.skip(msg, filter)) {
+          this.#counters.rtpIn++;
+          return;
+        }
         const plain = srtp.unprotectRtp(msg);
         if (plain === null) return;
+        if (filter !== undefined) this.#budget.authenticated(plain);
         this.#counters.rtpIn++;
         this.emit('rtp', plain);
         return;
@@ -374,6 +392,7 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
       this.#retiredSrtp.malformed += srtp.counters.malformed;
     }
     this.#srtp = undefined;
+    this.#budget.clear();
     this.#remoteCertificate = undefined;
   }
 

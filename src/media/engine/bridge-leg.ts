@@ -23,6 +23,8 @@ export interface BridgeLegOptions {
 /** Callbacks instead of events: the packet path is one direct call. */
 export interface BridgeLegHandlers {
   rtp(packet: Buffer): void;
+  /** Sees each SRTP packet's clear header before decryption; false: not decrypted (rtp-prefilter.ts). */
+  prefilter?(packet: Buffer): boolean;
   rtcp(packet: Buffer): void;
   connected(): void;
   failed(reason: string, message: string): void;
@@ -158,6 +160,7 @@ export class BridgeLeg {
   #attach(t: BridgeTransport): void {
     const h = this.#handlers;
     t.on('rtp', h.rtp);
+    if (h.prefilter !== undefined) t.setRtpPrefilter(h.prefilter);
     t.on('rtcp', h.rtcp);
     t.on('connected', h.connected);
     t.on('failed', (err: BridgeTransportError) => h.failed(err.reason, err.message));

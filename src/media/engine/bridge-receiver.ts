@@ -4,11 +4,16 @@
  * shared jitter buffers with its RFC 6464 level, and RFC 4733 digits are reported; RTCP sender
  * reports are kept for LSR/DLSR. It also keeps the time of the last media for the bridge media
  * timeout, checked on the engine's clock rather than by a timer per call.
+ *
+ * prefilter() sees packets before SRTP decryption and takes in those whose payload the room
+ * would not use (silent by their level, or a local caller's echo) exactly as rtp() would, with an
+ * empty payload: the stream's sequence, the reception counts and the media timeout all move on.
  */
 import { performance } from 'node:perf_hooks';
 import type { NegotiatedAudio } from '../../xmpp/jingle/negotiate.js';
 import { AUDIO_LEVEL_SILENT, findAudioLevelByte } from '../rtp/header-extensions.js';
-import { createRtpPacketView, tryParseRtp } from '../rtp/packet.js';
+import { rtpPayloadType } from '../bridge/packet-demux.js';
+import { createRtpPacketView, tryParseRtp, type RtpPacketView } from '../rtp/packet.js';
 import type { ReportBlock } from '../rtp/rtcp.js';
 import { BridgeRemoteEvents } from './bridge-remote-events.js';
 import { ReceptionTracker } from './bridge-rtcp.js';
@@ -20,6 +25,8 @@ export interface BridgeReceiverCounters {
   malformed: number;
   unknownPayloadType: number;
 }
+
+const NO_PAYLOAD = new Uint8Array(0);
 
 export class BridgeReceiver {
   /** The negotiated formats; packets are dropped until set. */
@@ -54,6 +61,31 @@ export class BridgeReceiver {
       this.#malformed++;
       return;
     }
+    this.#accept(view, audio);
+  }
+
+  /**
+   * A still-encrypted packet: false when it was taken in from its header alone (its payload
+   * would be thrown away unplayed), true when it must be decrypted and go through rtp().
+   * Telephone events and packets without a level always go through rtp().
+   */
+  prefilter(packet: Buffer): boolean {
+    const audio = this.audio;
+    const room = this.room;
+    const levelId = audio?.audioLevelExtId;
+    if (audio === undefined || room === undefined || levelId === undefined) return true;
+    if (rtpPayloadType(packet) !== audio.opusPt) return true;
+    // The payload and padding are still ciphertext; only the header fields are used below.
+    const view = tryParseRtp(packet, this.#view);
+    if (view === undefined) return true;
+    const byte = findAudioLevelByte(view, levelId);
+    if (byte < 0 || room.needsPayload(view.ssrc, byte & AUDIO_LEVEL_SILENT)) return true;
+    view.payload = NO_PAYLOAD;
+    this.#accept(view, audio);
+    return false;
+  }
+
+  #accept(view: RtpPacketView, audio: NegotiatedAudio): void {
     const now = performance.now();
     this.#media(now);
     const pt = view.payloadType;

@@ -64,6 +64,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
       { ...legOptions, logger },
       {
         rtp: (p) => receiver.rtp(p),
+        prefilter: (p) => receiver.prefilter(p),
         rtcp: (p) => receiver.rtcp(p),
         connected: () => {
           if (call !== undefined) call.#onBridgeConnected();

@@ -151,6 +151,15 @@ export class RoomMedia {
     stream.push(view.sequenceNumber, view.timestamp, view.payload, nowMs, kind, view.marker, level);
   }
 
+  /**
+   * Whether a packet of `ssrc` at `level` (RFC 6464) could be played: false for a local caller's
+   * echo (dropped by receive()) and for silence, which RemoteStream never decodes. Such packets
+   * may be received with an empty payload, and need not be decrypted at all.
+   */
+  needsPayload(ssrc: number, level: number): boolean {
+    return level < this.#options.skipDecodeLevel && !this.#localSsrcs.has(ssrc);
+  }
+
   tick(nowMs: number): void {
     const members = this.#members;
     this.#updateRate(members);

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeTransport, BridgeTransportError, type BridgeTransportOptions } from '../../../src/media/bridge/index.js';
+import { MAX_SKIPPED_IN_A_ROW } from '../../../src/media/bridge/rtp-prefilter.js';
 import { PortAllocator } from '../../../src/media/port-allocator.js';
 import { FakeBridge, type FakeBridgeOptions } from '../../support/fake-bridge.js';
 import { receiverReport, rtpPacket, ssrcOf } from '../../support/fake-bridge/rtp-builders.js';
@@ -265,5 +266,32 @@ describe('BridgeTransport ↔ fake ICE-lite bridge over loopback', () => {
     expect(a.transport.stats.rtpIn).toBe(3);
     expect(b.transport.stats.rtpIn).toBe(3);
     expect(a.bridge.authFailures + b.bridge.authFailures).toBe(0);
+  });
+});
+
+describe('BridgeTransport RTP prefilter', () => {
+  it('shows the filter the clear header, skips what it declines, and forces one decryption per SSRC now and then', async () => {
+    const { bridge, transport } = await connectedPair();
+    const seen: number[] = [];
+    // Declines SSRC 0xaaaa (as silence would be), keeps 0xbbbb.
+    transport.setRtpPrefilter((p) => {
+      seen.push(ssrcOf(p));
+      return ssrcOf(p) !== 0xaaaa;
+    });
+    const total = MAX_SKIPPED_IN_A_ROW + 10;
+    const delivered = collect(transport, 'rtp', 1 + 10, 3000);
+    for (let seq = 0; seq < total; seq++) {
+      bridge.sendRtp(rtpPacket(0xaaaa, seq, randomBytes(40)));
+      // Paced, so that the loopback receive buffer never overflows.
+      if (seq % 32 === 31) await new Promise((r) => setTimeout(r, 5));
+    }
+    for (let seq = 0; seq < 10; seq++) bridge.sendRtp(rtpPacket(0xbbbb, seq, randomBytes(40)));
+    const got = await delivered;
+    // Only the packet past the budget of 0xaaaa was decrypted, and it authenticated.
+    expect(got.filter((p) => ssrcOf(p) === 0xaaaa).map((p) => p.readUInt16BE(2))).toEqual([MAX_SKIPPED_IN_A_ROW]);
+    expect(got.filter((p) => ssrcOf(p) === 0xbbbb)).toHaveLength(10);
+    expect(seen.filter((s) => s === 0xaaaa)).toHaveLength(total - 1);
+    expect(transport.stats.rtpIn).toBe(total + 10);
+    expect(transport.stats.srtpAuthFailures).toBe(0);
   });
 });
