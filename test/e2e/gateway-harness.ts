@@ -6,7 +6,7 @@
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { DrachtioDouble, callerDialog, type InjectedRequest } from '../support/drachtio-double/index.js';
+import { DrachtioDouble, callerDialog, type CapturedRequest, type InjectedRequest } from '../support/drachtio-double/index.js';
 import { FakeFocus, buildSessionInitiate } from '../support/fake-focus.js';
 import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
 import type { FakeConference, FakeBridgeEndpoint } from '../support/fake-bridge-audio.js';
@@ -116,6 +116,22 @@ export class GatewayHarness {
     );
     if (reply.attrs['type'] !== 'result') throw new Error(`session-initiate refused: ${reply.toString()}`);
     return occupant;
+  }
+
+  /** A phone's call into `room`, offered `conf`'s media through a new endpoint, answered. */
+  async connectedCall(phone: RtpPhone, room: string, conf: FakeConference, name?: string): Promise<{ call: PhoneCall; endpoint: FakeBridgeEndpoint }> {
+    const endpoint = await conf.addEndpoint();
+    const call = await this.dial(phone, room, name);
+    await this.offerConference(call, conf, endpoint);
+    await call.answered();
+    return { call, endpoint };
+  }
+
+  /** Plays the phone answering the gateway's BYE; resolves with the BYE. */
+  async acceptBye(timeoutMs?: number): Promise<CapturedRequest> {
+    const bye = await this.drachtio.waitForRequest('BYE', timeoutMs);
+    this.drachtio.respond(bye, 200);
+    return bye;
   }
 
   async close(): Promise<void> {

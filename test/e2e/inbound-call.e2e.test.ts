@@ -217,16 +217,12 @@ describe.skipIf(!available)('the gateway under failures and load', () => {
   it('hangs up when the bridge stops sending media', async () => {
     const room = await h.newRoom();
     const { conf, ph } = await setup();
-    const endpoint = await conf.addEndpoint();
-    const call = await h.dial(ph, room);
-    await h.offerConference(call, conf, endpoint);
-    await call.answered();
+    await h.connectedCall(ph, room, conf);
     ph.startTone(PHONE_TONE);
     conf.start();
     await new Promise((r) => setTimeout(r, 500));
     conf.stop();
-    const bye = await h.drachtio.waitForRequest('BYE');
-    h.drachtio.respond(bye, 200);
+    await h.acceptBye();
     await until(() => h.gateway.registry.size === 0, 3000, 'call closed');
     expect(await endedAs('upstream_error')).toBe(1);
   });
@@ -234,16 +230,12 @@ describe.skipIf(!available)('the gateway under failures and load', () => {
   it('hangs up when the caller stops sending RTP, when configured to', async () => {
     const room = await h.newRoom();
     const { conf, ph } = await setup();
-    const endpoint = await conf.addEndpoint();
-    const call = await h.dial(ph, room);
-    await h.offerConference(call, conf, endpoint);
-    await call.answered();
+    await h.connectedCall(ph, room, conf);
     conf.start();
     ph.startTone(PHONE_TONE);
     await new Promise((r) => setTimeout(r, 400));
     ph.stopAudio();
-    const bye = await h.drachtio.waitForRequest('BYE', 5000);
-    h.drachtio.respond(bye, 200);
+    await h.acceptBye(5000);
     await until(() => h.gateway.registry.size === 0, 3000, 'call closed');
     expect(await endedAs('timeout')).toBeGreaterThanOrEqual(2);
   });

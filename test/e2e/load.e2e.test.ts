@@ -26,10 +26,7 @@ describe.skipIf(!available)('the gateway with many calls', () => {
 
   async function fullCall(room: string, conf: FakeConference, tone: number): Promise<{ call: PhoneCall; ph: RtpPhone }> {
     const ph = await RtpPhone.create({ codec: 'PCMU' });
-    const endpoint = await conf.addEndpoint();
-    const call = await h.dial(ph, room, `Caller ${tone}`);
-    await h.offerConference(call, conf, endpoint);
-    await call.answered();
+    const { call } = await h.connectedCall(ph, room, conf, `Caller ${tone}`);
     ph.startTone(tone);
     return { call, ph };
   }
