@@ -3,7 +3,7 @@ import { rtpHeaderLength } from '../packet-demux.js';
 import { AesCtrKeystream } from './aes-ctr-keystream.js';
 import { deriveSessionKeys } from './key-derivation.js';
 import type { SrtpMasterKeys } from './profiles.js';
-import { RtcpStreamState, StreamState } from './rollover.js';
+import { SrtpStreams } from './rollover.js';
 import { newCounters, readU32, writeU32, type SrtpCounters, type SrtpSession } from './srtp-session.js';
 
 const TAG = 10; // HMAC-SHA1-80
@@ -36,10 +36,7 @@ export class AesCmSrtpSession implements SrtpSession {
   readonly counters: SrtpCounters = newCounters();
   readonly #out: CmDirection;
   readonly #in: CmDirection;
-  readonly #sendRtp = new Map<number, StreamState>();
-  readonly #recvRtp = new Map<number, StreamState>();
-  readonly #sendRtcp = new Map<number, RtcpStreamState>();
-  readonly #recvRtcp = new Map<number, RtcpStreamState>();
+  readonly #streams = new SrtpStreams();
   // Scratch buffers: everything here is synchronous, so one of each per session is enough.
   readonly #iv = Buffer.alloc(16);
   readonly #roc = Buffer.alloc(4);
@@ -55,11 +52,7 @@ export class AesCmSrtpSession implements SrtpSession {
     if (headerLength < 0) throw new RangeError('cannot protect a malformed RTP packet');
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    let state = this.#sendRtp.get(ssrc);
-    if (state === undefined) {
-      state = new StreamState(seq);
-      this.#sendRtp.set(ssrc, state);
-    }
+    const state = this.#streams.sendingRtp(ssrc, seq);
     const roc = state.rocFor(seq);
     state.commit(seq, roc);
 
@@ -81,7 +74,7 @@ export class AesCmSrtpSession implements SrtpSession {
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
     // State is created only once a packet authenticates: spoofed SSRCs must not grow the table.
-    const state = this.#recvRtp.get(ssrc);
+    const state = this.#streams.receivedRtp(ssrc);
     const roc = state === undefined ? 0 : state.rocFor(seq);
     const index = roc * 65536 + seq;
     if (state !== undefined && !state.replay.isFresh(index)) {
@@ -95,10 +88,7 @@ export class AesCmSrtpSession implements SrtpSession {
     }
     this.#counter(this.#in.rtpSalt, ssrc, roc, seq);
     this.#in.rtpStream.xor(packet, headerLength, authLength, this.#iv);
-    const accepted = state ?? new StreamState(seq);
-    if (state === undefined) this.#recvRtp.set(ssrc, accepted);
-    accepted.commit(seq, roc);
-    accepted.replay.accept(index);
+    this.#streams.acceptRtp(ssrc, state, seq, roc);
     return packet.subarray(0, authLength);
   }
 
@@ -106,11 +96,7 @@ export class AesCmSrtpSession implements SrtpSession {
     const length = packet.length;
     if (length < 8) throw new RangeError('cannot protect a malformed RTCP packet');
     const ssrc = readU32(packet, 4);
-    let state = this.#sendRtcp.get(ssrc);
-    if (state === undefined) {
-      state = new RtcpStreamState();
-      this.#sendRtcp.set(ssrc, state);
-    }
+    const state = this.#streams.sendingRtcp(ssrc);
     const index = state.nextIndex;
     state.nextIndex = (index + 1) & 0x7fffffff;
 
@@ -134,7 +120,7 @@ export class AesCmSrtpSession implements SrtpSession {
     const ssrc = readU32(packet, 4);
     const eIndex = readU32(packet, end);
     const index = eIndex & 0x7fffffff;
-    const state = this.#recvRtcp.get(ssrc);
+    const state = this.#streams.receivedRtcp(ssrc);
     if (state !== undefined && !state.replay.isFresh(index)) {
       this.counters.replays++;
       return null;
@@ -148,9 +134,7 @@ export class AesCmSrtpSession implements SrtpSession {
       this.#counter(this.#in.rtcpSalt, ssrc, index >>> 16, index & 0xffff);
       this.#in.rtcpStream.xor(packet, 8, end, this.#iv);
     }
-    const accepted = state ?? new RtcpStreamState();
-    if (state === undefined) this.#recvRtcp.set(ssrc, accepted);
-    accepted.replay.accept(index);
+    this.#streams.acceptRtcp(ssrc, state, index);
     return packet.subarray(0, end);
   }
 

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } fro
 import { rtpHeaderLength } from '../packet-demux.js';
 import { deriveSessionKeys } from './key-derivation.js';
 import type { SrtpMasterKeys } from './profiles.js';
-import { RtcpStreamState, StreamState } from './rollover.js';
+import { SrtpStreams } from './rollover.js';
 import { newCounters, readU32, writeU32, type SrtpCounters, type SrtpSession } from './srtp-session.js';
 
 const TAG = 16;
@@ -33,10 +33,7 @@ export class AesGcmSrtpSession implements SrtpSession {
   readonly counters: SrtpCounters = newCounters();
   readonly #out: GcmDirection;
   readonly #in: GcmDirection;
-  readonly #sendRtp = new Map<number, StreamState>();
-  readonly #recvRtp = new Map<number, StreamState>();
-  readonly #sendRtcp = new Map<number, RtcpStreamState>();
-  readonly #recvRtcp = new Map<number, RtcpStreamState>();
+  readonly #streams = new SrtpStreams();
   readonly #iv = Buffer.alloc(12);
   readonly #aad = Buffer.alloc(12);
 
@@ -51,11 +48,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     if (headerLength < 0) throw new RangeError('cannot protect a malformed RTP packet');
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    let state = this.#sendRtp.get(ssrc);
-    if (state === undefined) {
-      state = new StreamState(seq);
-      this.#sendRtp.set(ssrc, state);
-    }
+    const state = this.#streams.sendingRtp(ssrc, seq);
     const roc = state.rocFor(seq);
     state.commit(seq, roc);
 
@@ -78,7 +71,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     }
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    const state = this.#recvRtp.get(ssrc);
+    const state = this.#streams.receivedRtp(ssrc);
     const roc = state === undefined ? 0 : state.rocFor(seq);
     const index = roc * 65536 + seq;
     if (state !== undefined && !state.replay.isFresh(index)) {
@@ -94,10 +87,7 @@ export class AesGcmSrtpSession implements SrtpSession {
       return null;
     }
     plain.copy(packet, headerLength);
-    const accepted = state ?? new StreamState(seq);
-    if (state === undefined) this.#recvRtp.set(ssrc, accepted);
-    accepted.commit(seq, roc);
-    accepted.replay.accept(index);
+    this.#streams.acceptRtp(ssrc, state, seq, roc);
     return packet.subarray(0, tagAt);
   }
 
@@ -105,11 +95,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     const length = packet.length;
     if (length < 8) throw new RangeError('cannot protect a malformed RTCP packet');
     const ssrc = readU32(packet, 4);
-    let state = this.#sendRtcp.get(ssrc);
-    if (state === undefined) {
-      state = new RtcpStreamState();
-      this.#sendRtcp.set(ssrc, state);
-    }
+    const state = this.#streams.sendingRtcp(ssrc);
     const index = state.nextIndex;
     state.nextIndex = (index + 1) & 0x7fffffff;
     const eIndex = (E_FLAG | index) >>> 0;
@@ -135,7 +121,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     const ssrc = readU32(packet, 4);
     const eIndex = readU32(packet, indexAt);
     const index = eIndex & 0x7fffffff;
-    const state = this.#recvRtcp.get(ssrc);
+    const state = this.#streams.receivedRtcp(ssrc);
     if (state !== undefined && !state.replay.isFresh(index)) {
       this.counters.replays++;
       return null;
@@ -156,9 +142,7 @@ export class AesGcmSrtpSession implements SrtpSession {
       return null;
     }
     plain?.copy(packet, 8);
-    const accepted = state ?? new RtcpStreamState();
-    if (state === undefined) this.#recvRtcp.set(ssrc, accepted);
-    accepted.replay.accept(index);
+    this.#streams.acceptRtcp(ssrc, state, index);
     return packet.subarray(0, tagAt);
   }
 

@@ -43,3 +43,56 @@ export class RtcpStreamState {
   nextIndex = 0;
   readonly replay = new ReplayWindow();
 }
+
+/**
+ * The per-SSRC states of one SRTP session, both directions, both RTP and RTCP. The cipher
+ * profiles differ only in how they encrypt; which state a packet uses is the same for all.
+ */
+export class SrtpStreams {
+  readonly #sendRtp = new Map<number, StreamState>();
+  readonly #recvRtp = new Map<number, StreamState>();
+  readonly #sendRtcp = new Map<number, RtcpStreamState>();
+  readonly #recvRtcp = new Map<number, RtcpStreamState>();
+
+  /** The sending state of `ssrc`, created at its first packet. */
+  sendingRtp(ssrc: number, seq: number): StreamState {
+    let state = this.#sendRtp.get(ssrc);
+    if (state === undefined) {
+      state = new StreamState(seq);
+      this.#sendRtp.set(ssrc, state);
+    }
+    return state;
+  }
+
+  /** The receiving state of `ssrc`; undefined until a packet of it has been authenticated. */
+  receivedRtp(ssrc: number): StreamState | undefined {
+    return this.#recvRtp.get(ssrc);
+  }
+
+  /** Records an authenticated packet (creating the state at the first one). */
+  acceptRtp(ssrc: number, state: StreamState | undefined, seq: number, roc: number): void {
+    const accepted = state ?? new StreamState(seq);
+    if (state === undefined) this.#recvRtp.set(ssrc, accepted);
+    accepted.commit(seq, roc);
+    accepted.replay.accept(roc * 65536 + seq);
+  }
+
+  sendingRtcp(ssrc: number): RtcpStreamState {
+    let state = this.#sendRtcp.get(ssrc);
+    if (state === undefined) {
+      state = new RtcpStreamState();
+      this.#sendRtcp.set(ssrc, state);
+    }
+    return state;
+  }
+
+  receivedRtcp(ssrc: number): RtcpStreamState | undefined {
+    return this.#recvRtcp.get(ssrc);
+  }
+
+  acceptRtcp(ssrc: number, state: RtcpStreamState | undefined, index: number): void {
+    const accepted = state ?? new RtcpStreamState();
+    if (state === undefined) this.#recvRtcp.set(ssrc, accepted);
+    accepted.replay.accept(index);
+  }
+}
