@@ -6,7 +6,7 @@
  * collector of the PIN flow.
  *
  * Audio in both directions is 20 ms frames of mono PCM at `sampleRate` (8000 for G.711, 16000
- * for G.722 and Opus):
+ * for G.722 and Opus, L16's own clock rate for L16):
  *  - out: call sendPcm(frame) once per 20 ms tick (the engine's clock). While a prompt plays, the
  *    prompt has the line and sendPcm frames are dropped. On hold nothing is sent.
  *  - in: either call pullFrame() once per tick (the engine's clock), or register onPcm(handler)
@@ -35,7 +35,7 @@ import { CallerRtpReceiver } from './rtp-receiver.js';
 import { CallerRtpSender } from './rtp-sender.js';
 import { CallerRtpTransport, type RtpPacketSink } from './rtp-transport.js';
 import { acceptCallerAnswer, answerCallerOffer, createCallerOffer, type LocalMedia } from './sdp-negotiation.js';
-import type { CallerMediaParams } from './sdp-types.js';
+import type { CallerCodecName, CallerMediaParams } from './sdp-types.js';
 import { SdpVersion } from './sdp-version.js';
 import {
   collectStats,
@@ -63,6 +63,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   readonly #interaction: PromptInteraction;
   readonly #merger = new DigitSourceMerger();
   readonly #sdpVersion = new SdpVersion();
+  /** Codecs we accept now: the options' list, or the one the last offer() was restricted to. */
+  #codecs: readonly CallerCodecName[] | undefined;
   #params: CallerMediaParams | undefined;
   #codec: AudioCodec | undefined;
   #sender: CallerRtpSender | undefined;
@@ -88,6 +90,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     this.#logger = options.logger ?? silentLogger();
     this.#announced = options.announcedAddress ?? boundAddress;
     this.#transport = transport;
+    this.#codecs = options.codecs;
     this.onListenerError((event, err) => this.#logger.error({ err, event }, 'caller endpoint listener failed'));
     this.#timeout = new MediaTimeoutWatch({
       timeoutMs: options.mediaTimeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS,
@@ -180,16 +183,23 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     return this.answer(offerSdp);
   }
 
-  /** Our offer (late-offer INVITE, dial-out). */
-  offer(): string {
+  /**
+   * Our offer (late-offer INVITE, dial-out). With `codecs` (FreeSWITCH's engine leg: L16 or the
+   * phone's G.711) it lists exactly those, in that order, and they stay the only ones accepted:
+   * by acceptAnswer() and by answers to later re-offers on this leg. Without, the options' list.
+   */
+  offer(codecs?: readonly CallerCodecName[]): string {
     this.#checkOpen();
-    return this.#sdpVersion.build((version) => createCallerOffer(this.#local(version)));
+    const chosen = codecs ?? this.#options.codecs;
+    const sdp = this.#sdpVersion.build((version) => createCallerOffer({ ...this.#local(version), codecs: chosen }));
+    this.#codecs = chosen;
+    return sdp;
   }
 
   /** The caller's answer to offer(). Throws SdpNegotiationError. */
   acceptAnswer(answerSdp: string): void {
     this.#checkOpen();
-    this.#apply(acceptCallerAnswer(answerSdp, { codecs: this.#options.codecs }));
+    this.#apply(acceptCallerAnswer(answerSdp, { codecs: this.#codecs }));
   }
 
   // ---- audio ----------------------------------------------------------------------------------------
@@ -300,7 +310,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   }
 
   #local(sessionVersion: number): LocalMedia {
-    return { address: this.#announced, port: this.localPort, codecs: this.#options.codecs, sessionId: this.#sessionId, sessionVersion };
+    return { address: this.#announced, port: this.localPort, codecs: this.#codecs, sessionId: this.#sessionId, sessionVersion };
   }
 
   #apply(params: CallerMediaParams): void {
@@ -308,7 +318,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     let codec = this.#codec;
     const oldCodec = codec;
     if (codec === undefined || prev === undefined || prev.codec.name !== params.codec.name) {
-      codec = createCodec(params.codec.name, { sampleRate: params.codec.sampleRate, opus: this.#options.opus });
+      codec = createCodec(params.codec.encoding, { sampleRate: params.codec.sampleRate, opus: this.#options.opus });
     }
     const format = { codec, payloadType: params.codec.payloadType, telephoneEventPt: params.telephoneEventPt };
     if (this.#sender === undefined) {

@@ -175,8 +175,21 @@ export class CallerRtpSender {
    * encode() returns the buffer itself rather than a fresh view; the whole scratch for Opus.
    */
   #payloadFor(codec: AudioCodec): Buffer {
-    if (codec.name === 'opus') return this.#payload;
-    const bytes = codec.name === 'G722' ? codec.frameSamples / 2 : codec.frameSamples;
+    let bytes: number;
+    switch (codec.name) {
+      case 'opus':
+        return this.#payload;
+      case 'G722':
+        bytes = codec.frameSamples / 2;
+        break;
+      case 'L16':
+        bytes = codec.frameSamples * 2;
+        break;
+      case 'PCMU':
+      case 'PCMA':
+        bytes = codec.frameSamples;
+        break;
+    }
     if (this.#fixedPayload?.length !== bytes) this.#fixedPayload = Buffer.alloc(bytes);
     return this.#fixedPayload;
   }

@@ -1,5 +1,6 @@
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription as MediaAttributes, SessionDescription } from 'sdp-transform';
+import type { CodecName } from '../codecs/codec.js';
 import type { CallerCodecChoice, CallerCodecName, CallerMediaParams, MediaDirection } from './sdp-types.js';
 
 /** Failure to agree on caller media; the SIP layer answers it with `sipStatus` (488). */
@@ -14,23 +15,35 @@ export class SdpNegotiationError extends Error {
 
 interface CodecSpec {
   name: CallerCodecName;
+  /** SDP encoding name (compared case-insensitively) and the codec createCodec() builds. */
+  encoding: CodecName;
+  /** RFC 3551 static payload type, recognised in offers that carry no rtpmap for it. */
   staticPt: number | undefined;
+  /** Payload type of our own offers: the static one, or a fixed dynamic one. */
+  offerPt: number;
   rtpClockRate: number;
   sampleRate: number;
   channels: number;
 }
 
+// Our dynamic payload types (this one, and opus's and L16's offerPt below) are fixed and distinct,
+// so every offer we make uses the same number for the same format.
+const TELEPHONE_EVENT_PT = 101;
+
 const CODECS: Record<CallerCodecName, CodecSpec> = {
-  PCMU: { name: 'PCMU', staticPt: 0, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
-  PCMA: { name: 'PCMA', staticPt: 8, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
+  PCMU: { name: 'PCMU', encoding: 'PCMU', staticPt: 0, offerPt: 0, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
+  PCMA: { name: 'PCMA', encoding: 'PCMA', staticPt: 8, offerPt: 8, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
   // RFC 3551: G.722 samples at 16 kHz but its RTP clock is 8000 for historical reasons.
-  G722: { name: 'G722', staticPt: 9, rtpClockRate: 8000, sampleRate: 16000, channels: 1 },
+  G722: { name: 'G722', encoding: 'G722', staticPt: 9, offerPt: 9, rtpClockRate: 8000, sampleRate: 16000, channels: 1 },
   // Opus on the caller side is decoded/encoded at 16 kHz; its RTP clock is always 48000.
-  opus: { name: 'opus', staticPt: undefined, rtpClockRate: 48000, sampleRate: 16000, channels: 2 },
+  opus: { name: 'opus', encoding: 'opus', staticPt: undefined, offerPt: 111, rtpClockRate: 48000, sampleRate: 16000, channels: 2 },
+  // L16's static types (10, 11) are 44.1 kHz; at 8 and 16 kHz it always needs a dynamic one.
+  L16: { name: 'L16', encoding: 'L16', staticPt: undefined, offerPt: 118, rtpClockRate: 8000, sampleRate: 8000, channels: 1 },
+  'L16-16k': { name: 'L16-16k', encoding: 'L16', staticPt: undefined, offerPt: 119, rtpClockRate: 16000, sampleRate: 16000, channels: 1 },
 };
 
+/** What we accept and offer unless told otherwise; L16 is for FreeSWITCH and only when asked for. */
 export const DEFAULT_CALLER_CODECS: readonly CallerCodecName[] = ['G722', 'PCMU', 'PCMA', 'opus'];
-const DYNAMIC_PT = { opus: 111, telephoneEvent: 101 };
 
 export interface LocalMedia {
   address: string;
@@ -76,12 +89,19 @@ function codecOfPt(m: MediaAttributes, pt: number): { name: string; rate: number
   const rtp = m.rtp.find((r) => r.payload === pt);
   if (rtp !== undefined) return { name: rtp.codec, rate: rtp.rate ?? 8000, channels: rtp.encoding ?? 1 };
   const spec = Object.values(CODECS).find((c) => c.staticPt === pt);
-  return spec === undefined ? undefined : { name: spec.name, rate: spec.rtpClockRate, channels: 1 };
+  return spec === undefined ? undefined : { name: spec.encoding, rate: spec.rtpClockRate, channels: 1 };
 }
 
-function matchCodec(name: string, rate: number, allowed: readonly CallerCodecName[]): CodecSpec | undefined {
-  const spec = allowed.map((n) => CODECS[n]).find((c) => c.name.toLowerCase() === name.toLowerCase());
-  return spec !== undefined && spec.rtpClockRate === rate ? spec : undefined;
+/**
+ * The allowed codec with this encoding name and clock rate. A channel count above 1 must be ours
+ * too (stereo L16 or G.711 would be decoded as garbage); a missing one means 1 and is let
+ * through for Opus, whose rtpmap should say /2 but is not always written so.
+ */
+function matchCodec(name: string, rate: number, channels: number, allowed: readonly CallerCodecName[]): CodecSpec | undefined {
+  const lower = name.toLowerCase();
+  return allowed
+    .map((n) => CODECS[n])
+    .find((c) => c.encoding.toLowerCase() === lower && c.rtpClockRate === rate && (channels === 1 || channels === c.channels));
 }
 
 function directionOf(sdp: SessionDescription, m: MediaAttributes, address: string): MediaDirection {
@@ -114,11 +134,12 @@ function readRemote(text: string, allowed: readonly CallerCodecName[]): CallerMe
   let codec: CallerCodecChoice | undefined;
   for (const pt of offeredPts(m)) {
     const c = codecOfPt(m, pt);
-    const spec = c === undefined ? undefined : matchCodec(c.name, c.rate, allowed);
+    const spec = c === undefined ? undefined : matchCodec(c.name, c.rate, c.channels, allowed);
     if (spec !== undefined) {
       const fmtp = m.fmtp.find((f) => f.payload === pt)?.config;
       codec = {
         name: spec.name,
+        encoding: spec.encoding,
         payloadType: pt,
         rtpClockRate: spec.rtpClockRate,
         sampleRate: spec.sampleRate,
@@ -129,7 +150,10 @@ function readRemote(text: string, allowed: readonly CallerCodecName[]): CallerMe
     }
   }
   if (codec === undefined) {
-    const names = offeredPts(m).map((pt) => codecOfPt(m, pt)?.name ?? String(pt));
+    const names = offeredPts(m).map((pt) => {
+      const c = codecOfPt(m, pt);
+      return c === undefined ? String(pt) : `${c.name}/${c.rate}`;
+    });
     throw new SdpNegotiationError(`no common codec: offered ${names.join(', ')}; supported ${allowed.join(', ')}`);
   }
   return {
@@ -161,8 +185,8 @@ function writeSdp(
     `m=audio ${local.port} RTP/AVP ${pts.join(' ')}`,
   ];
   for (const c of codecs) {
-    lines.push(`a=rtpmap:${c.payloadType} ${c.name}/${c.rtpClockRate}${c.channels > 1 ? `/${c.channels}` : ''}`);
-    if (c.name === 'opus') lines.push(`a=fmtp:${c.payloadType} useinbandfec=1;maxplaybackrate=16000`);
+    lines.push(`a=rtpmap:${c.payloadType} ${c.encoding}/${c.rtpClockRate}${c.channels > 1 ? `/${c.channels}` : ''}`);
+    if (c.encoding === 'opus') lines.push(`a=fmtp:${c.payloadType} useinbandfec=1;maxplaybackrate=16000`);
   }
   if (tePt !== undefined) {
     lines.push(`a=rtpmap:${tePt} telephone-event/${teRate}`, `a=fmtp:${tePt} 0-16`);
@@ -184,19 +208,26 @@ export function answerCallerOffer(
   return { params, answer };
 }
 
-/** Our offer for calls without one (late-offer INVITE) and for dial-out. */
+/**
+ * Our offer for calls without one (late-offer INVITE), for dial-out, and for the engine leg of
+ * FreeSWITCH mode: `local.codecs` in that order, plus telephone-event at the clock rate of the
+ * first (RFC 4733 events run on the clock of the audio they go with).
+ */
 export function createCallerOffer(local: LocalMedia): string {
-  const codecs = (local.codecs ?? DEFAULT_CALLER_CODECS).map((n): CallerCodecChoice => {
+  const names = local.codecs ?? DEFAULT_CALLER_CODECS;
+  if (names.length === 0) throw new RangeError('an offer needs at least one codec');
+  const codecs = names.map((n): CallerCodecChoice => {
     const s = CODECS[n];
     return {
       name: s.name,
-      payloadType: s.staticPt ?? DYNAMIC_PT.opus,
+      encoding: s.encoding,
+      payloadType: s.offerPt,
       rtpClockRate: s.rtpClockRate,
       sampleRate: s.sampleRate,
       channels: s.channels,
     };
   });
-  return writeSdp(local, codecs, DYNAMIC_PT.telephoneEvent, 8000, 'sendrecv', false);
+  return writeSdp(local, codecs, TELEPHONE_EVENT_PT, codecs[0]!.rtpClockRate, 'sendrecv', false);
 }
 
 /** Reads the remote answer to an offer we made. */

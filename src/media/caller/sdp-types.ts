@@ -1,16 +1,23 @@
 /** What the caller side of a call negotiated, independent of SDP text. */
+import type { CodecName } from '../codecs/codec.js';
 
-export type CallerCodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus';
+/**
+ * The caller-side formats we know. L16 is one SDP encoding at two clock rates, hence two names:
+ * 'L16' is L16/8000 and 'L16-16k' is L16/16000 (both mono).
+ */
+export type CallerCodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus' | 'L16' | 'L16-16k';
 
 /** RFC 3264 direction from OUR point of view (what we may do). */
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export interface CallerCodecChoice {
   name: CallerCodecName;
+  /** The SDP encoding name, which is also the codec to create (with `sampleRate`). */
+  encoding: CodecName;
   payloadType: number;
   /** Clock rate written in rtpmap (8000 for G.722 by RFC 3551, 48000 for Opus). */
   rtpClockRate: number;
-  /** PCM rate the codec works at (16000 for G.722, 8000 or 16000 for the others). */
+  /** PCM rate the codec works at (16000 for G.722 and Opus, 8000 for G.711, L16's clock rate). */
   sampleRate: number;
   channels: number;
   fmtp?: string;

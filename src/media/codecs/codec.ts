@@ -9,7 +9,7 @@
  * Senders must use `timestampStep`, never `frameSamples`, to advance RTP timestamps.
  */
 
-export type CodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus';
+export type CodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus' | 'L16';
 
 /** Every codec here works in frames of this length. */
 export const FRAME_MS = 20;

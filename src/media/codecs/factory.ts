@@ -5,6 +5,7 @@
 import type { AudioCodec, CodecName } from './codec.js';
 import { G711Codec } from './g711.js';
 import { G722Codec } from './g722.js';
+import { L16Codec } from './l16.js';
 import { OpusCodec, type OpusCodecOptions } from './opus.js';
 
 export class UnsupportedCodecError extends Error {
@@ -25,6 +26,8 @@ export function normalizeCodecName(name: string): CodecName | undefined {
       return 'G722';
     case 'OPUS':
       return 'opus';
+    case 'L16':
+      return 'L16';
     default:
       return undefined;
   }
@@ -32,8 +35,8 @@ export function normalizeCodecName(name: string): CodecName | undefined {
 
 export interface CreateCodecOptions {
   /**
-   * PCM rate wanted for Opus (8000 or 16000); ignored by the others, whose rate is fixed
-   * (G.711 8 kHz, G.722 16 kHz).
+   * PCM rate wanted (8000 or 16000) for Opus (default 16000) and L16 (default 8000; for L16 it is
+   * also the RTP clock rate); ignored by the others, whose rate is fixed (G.711 8 kHz, G.722 16 kHz).
    */
   sampleRate?: number;
   opus?: Omit<OpusCodecOptions, 'sampleRate'>;
@@ -52,6 +55,11 @@ export function createCodec(name: string, options: CreateCodecOptions = {}): Aud
       const rate = options.sampleRate ?? 16000;
       if (rate !== 8000 && rate !== 16000) throw new UnsupportedCodecError(`Opus PCM rate ${rate} is not supported`);
       return new OpusCodec({ ...options.opus, sampleRate: rate });
+    }
+    case 'L16': {
+      const rate = options.sampleRate ?? 8000;
+      if (rate !== 8000 && rate !== 16000) throw new UnsupportedCodecError(`L16 at ${rate} Hz is not supported`);
+      return new L16Codec(rate);
     }
     default:
       throw new UnsupportedCodecError(`unsupported codec ${name}`);

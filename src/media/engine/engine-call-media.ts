@@ -20,6 +20,7 @@ import type {
   RemoteAudioSource,
 } from '../call-media.js';
 import type { DigitSource } from '../caller/digit-sources.js';
+import type { CallerCodecName } from '../caller/sdp-types.js';
 import type { RemoteTransportParameters } from '../bridge/types.js';
 import { BridgeLeg, type BridgeLegOptions } from './bridge-leg.js';
 import { BridgeReceiver } from './bridge-receiver.js';
@@ -112,9 +113,9 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     return this.#caller.answer(offerSdp);
   }
 
-  offerToCaller(): string {
+  offerToCaller(codecs?: readonly CallerCodecName[]): string {
     this.#checkOpen();
-    return this.#caller.offer();
+    return this.#caller.offer(codecs);
   }
 
   acceptCallerAnswer(answerSdp: string): void {

@@ -91,3 +91,64 @@ describe('createCallerOffer / acceptCallerAnswer', () => {
     expect(params.remotePort).toBe(5000);
   });
 });
+
+describe('L16 (FreeSWITCH engine leg)', () => {
+  const withL16 = { ...local, codecs: ['L16-16k', 'L16', 'PCMU'] as const };
+
+  it.each([
+    ['L16/16000', 'L16-16k', 16000],
+    ['l16/8000', 'L16', 8000],
+  ] as const)('answers an offer of %s with its payload type and rate', (rtpmap, name, rate) => {
+    const { params, answer } = answerCallerOffer(
+      offer('m=audio 4000 RTP/AVP 98 0 101', [`a=rtpmap:98 ${rtpmap}`, `a=rtpmap:101 telephone-event/${rate}`]),
+      withL16,
+    );
+    expect(params.codec).toMatchObject({ name, encoding: 'L16', payloadType: 98, rtpClockRate: rate, sampleRate: rate, channels: 1 });
+    expect(params.telephoneEventPt).toBe(101);
+    expect(answer).toContain('m=audio 20002 RTP/AVP 98 101\r\n');
+    expect(answer).toContain(`a=rtpmap:98 L16/${rate}\r\n`);
+    expect(answer).toContain(`a=rtpmap:101 telephone-event/${rate}\r\n`);
+  });
+
+  it('is not among the default codecs', () => {
+    expect(() => answerCallerOffer(offer('m=audio 4000 RTP/AVP 98', ['a=rtpmap:98 L16/8000']), local)).toThrow(SdpNegotiationError);
+    expect(createCallerOffer(local)).not.toContain('L16');
+  });
+
+  it('refuses L16 at a rate we were not asked for, and stereo L16', () => {
+    const only16k = { ...local, codecs: ['L16-16k'] as const };
+    for (const rtpmap of ['L16/8000', 'L16/44100', 'L16/16000/2']) {
+      expect(() => answerCallerOffer(offer('m=audio 4000 RTP/AVP 98', [`a=rtpmap:98 ${rtpmap}`]), only16k), rtpmap).toThrow(
+        /no common codec/,
+      );
+    }
+    // Static 11 is L16/44100 mono (RFC 3551): not ours either.
+    expect(() => answerCallerOffer(offer('m=audio 4000 RTP/AVP 11'), only16k)).toThrow(SdpNegotiationError);
+  });
+
+  it('offers exactly the codecs asked for, with telephone-event at the rate of the first', () => {
+    const o = createCallerOffer({ ...local, codecs: ['L16-16k', 'PCMU'] });
+    expect(o).toContain('m=audio 20002 RTP/AVP 119 0 101\r\n');
+    expect(o).toContain('a=rtpmap:119 L16/16000\r\n');
+    expect(o).toContain('a=rtpmap:0 PCMU/8000\r\n');
+    expect(o).toContain('a=rtpmap:101 telephone-event/16000\r\n');
+    expect(o.match(/^a=rtpmap:/gm)).toHaveLength(3);
+    expect(createCallerOffer({ ...local, codecs: ['L16', 'PCMU'] })).toContain('m=audio 20002 RTP/AVP 118 0 101\r\n');
+    expect(createCallerOffer(local)).toContain('a=rtpmap:101 telephone-event/8000\r\n');
+    expect(() => createCallerOffer({ ...local, codecs: [] })).toThrow(RangeError);
+  });
+
+  it('accepts an answer only in the codecs and rates offered', () => {
+    const codecs = ['L16-16k', 'PCMU'] as const;
+    const ok = acceptCallerAnswer(offer('m=audio 5000 RTP/AVP 119 101', ['a=rtpmap:119 L16/16000', 'a=rtpmap:101 telephone-event/16000']), { codecs });
+    expect(ok.codec).toMatchObject({ name: 'L16-16k', encoding: 'L16', payloadType: 119, rtpClockRate: 16000, sampleRate: 16000 });
+    expect(ok.telephoneEventPt).toBe(101);
+    for (const [mline, rtpmap] of [
+      ['m=audio 5000 RTP/AVP 119', 'a=rtpmap:119 L16/8000'],
+      ['m=audio 5000 RTP/AVP 8', 'a=rtpmap:8 PCMA/8000'],
+      ['m=audio 5000 RTP/AVP 9', 'a=rtpmap:9 G722/8000'],
+    ] as const) {
+      expect(() => acceptCallerAnswer(offer(mline, [rtpmap]), { codecs }), rtpmap).toThrow(SdpNegotiationError);
+    }
+  });
+});
