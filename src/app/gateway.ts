@@ -8,10 +8,16 @@ import type { GatewayConfig } from '../config/types.js';
 import { GatewayMetrics } from '../http/metrics.js';
 import { HttpApi, type HealthCheck } from '../http/server.js';
 import type { Logger } from '../log.js';
+import type { MediaEngine as CallMediaEngine } from '../media/call-media.js';
 import { MediaEngine } from '../media/engine/index.js';
+import { FreeswitchConnection } from '../media/freeswitch/freeswitch-connection.js';
+import { FreeswitchMediaEngine } from '../media/freeswitch/freeswitch-media-engine.js';
+import { fsmrfConnector } from '../media/freeswitch/fsmrf-adapter.js';
 import { PromptStore } from '../media/prompts/prompt-store.js';
 import { DrachtioConnection } from '../sip/drachtio-connection.js';
 import { ConferenceMapperClient } from '../sip/pin/conference-mapper.js';
+import { structuralOfferCheck } from '../sip/admission/offer-check.js';
+import type { AdmissionDecision } from '../sip/invite-middleware.js';
 import { SipApp } from '../sip/sip-app.js';
 import { BreweryClient } from '../xmpp/brewery/index.js';
 import { createCallSignaling } from '../xmpp/call-signaling.js';
@@ -27,7 +33,9 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly brewery: BreweryClient;
   readonly drachtio: DrachtioConnection;
-  readonly media: MediaEngine;
+  readonly media: CallMediaEngine;
+  /** Set in MEDIA_MODE=freeswitch. */
+  readonly freeswitch: FreeswitchConnection | undefined;
   readonly sip: SipApp;
   readonly dialOut: DialOutService;
   readonly http: HttpApi;
@@ -67,15 +75,38 @@ export class Gateway {
       },
     });
 
-    this.media = new MediaEngine({
+    this.drachtio = new DrachtioConnection({ ...config.drachtio, logger: logger.child({ component: 'drachtio' }) });
+    const freeswitchMode = config.media.mode === 'freeswitch';
+    const engine = new MediaEngine({
       bindAddress: config.media.bindAddress,
       announcedAddress: config.media.address,
       portRange: { min: config.media.portMin, max: config.media.portMax },
       opusComplexity: config.media.opusComplexity,
       prompts: PromptStore.load(opts.promptsDir ?? PROMPTS_DIR),
-      timeouts: { bridgeMediaMs: config.timeouts.bridgeMediaMs, callerMediaMs: config.timeouts.callerRtpMs },
+      // In FreeSWITCH mode the engine's caller side faces FreeSWITCH, which watches the phone's RTP.
+      timeouts: { bridgeMediaMs: config.timeouts.bridgeMediaMs, callerMediaMs: freeswitchMode ? 0 : config.timeouts.callerRtpMs },
       logger: logger.child({ component: 'media' }),
     });
+    if (freeswitchMode) {
+      const fs = config.freeswitch;
+      this.freeswitch = new FreeswitchConnection({
+        host: fs.host,
+        port: fs.port,
+        secret: fs.secret,
+        profile: fs.profile,
+        connector: fsmrfConnector(this.drachtio.srf, fs),
+        logger,
+      });
+      this.media = new FreeswitchMediaEngine(
+        engine,
+        this.freeswitch,
+        { promptDir: fs.promptDir, callerRtpTimeoutMs: config.timeouts.callerRtpHangup ? config.timeouts.callerRtpMs : 0 },
+        logger.child({ component: 'media' }),
+      );
+    } else {
+      this.freeswitch = undefined;
+      this.media = engine;
+    }
 
     const deps: CallDeps = {
       media: this.media,
@@ -98,12 +129,12 @@ export class Gateway {
       logger: logger.child({ component: 'call' }),
     };
 
-    this.drachtio = new DrachtioConnection({ ...config.drachtio, logger: logger.child({ component: 'drachtio' }) });
     this.sip = new SipApp({
       connection: this.drachtio,
       config: config.sip,
       layout: { domain: x.domain, mucDomain: x.mucDomain },
-      admission: () => this.registry.admission(),
+      admission: () => this.#admission(),
+      ...(freeswitchMode ? { checkOffer: structuralOfferCheck() } : {}),
       // run() registers the call before its first await, which admission relies on for capacity.
       onInboundCall: (leg, route, meta) => void new InboundCall(leg, route, meta, deps).run(),
       metrics: { response: (status) => this.metrics.sipResponsesTotal.inc({ status: String(status) }) },
@@ -128,6 +159,8 @@ export class Gateway {
     this.brewery.on('state', (state) => this.metrics.connectionUp.set({ peer: 'xmpp' }, state === 'joined' ? 1 : 0));
     this.drachtio.on('connected', () => this.metrics.connectionUp.set({ peer: 'drachtio' }, 1));
     this.drachtio.on('disconnected', () => this.metrics.connectionUp.set({ peer: 'drachtio' }, 0));
+    this.freeswitch?.on('connected', () => this.metrics.connectionUp.set({ peer: 'freeswitch' }, 1));
+    this.freeswitch?.on('disconnected', () => this.metrics.connectionUp.set({ peer: 'freeswitch' }, 0));
     this.sip.registrar?.on('state', (state) => this.metrics.connectionUp.set({ peer: 'registration' }, state === 'registered' ? 1 : 0));
 
     this.http = new HttpApi({
@@ -148,11 +181,21 @@ export class Gateway {
       { name: 'drachtio', problem: () => (this.drachtio.state === 'connected' ? undefined : `drachtio connection is ${this.drachtio.state}`) },
       { name: 'drain', problem: () => (this.registry.draining ? 'graceful shutdown in progress' : undefined) },
     ];
+    const fs = this.freeswitch;
+    if (fs !== undefined) checks.push({ name: 'freeswitch', problem: () => (fs.problem === undefined ? undefined : `FreeSWITCH is ${fs.state}: ${fs.problem}`) });
     const registrar = this.sip.registrar;
     if (registrar !== undefined) {
       checks.push({ name: 'registration', problem: () => (registrar.state === 'registered' ? undefined : `registration is ${registrar.state}`) });
     }
     return checks;
+  }
+
+  /** Capacity and drain, and in FreeSWITCH mode whether there is a FreeSWITCH to answer with. */
+  #admission(): AdmissionDecision {
+    const decision = this.registry.admission();
+    if (decision.refused) return decision;
+    if (this.freeswitch !== undefined && this.freeswitch.state !== 'connected') return { refused: true, status: 503, reason: 'media server unavailable' };
+    return decision;
   }
 
   /** jigasi's /about/stats keys, so existing dashboards keep working. */
@@ -183,6 +226,7 @@ export class Gateway {
     // Both connections retry forever in the background: startup doesn't wait for Prosody or
     // drachtio-server, and health reports what is still missing.
     this.drachtio.start();
+    this.freeswitch?.start();
     this.sip.start();
     void this.brewery.start();
   }
@@ -216,6 +260,7 @@ export class Gateway {
       ['brewery', () => this.brewery.stop()],
       ['drachtio', () => this.drachtio.close()],
       ['media', () => this.media.close()],
+      ['freeswitch', async () => this.freeswitch?.stop()],
       ['http', () => this.http.stop()],
     ];
     for (const [name, step] of steps) {

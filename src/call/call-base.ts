@@ -82,6 +82,10 @@ export abstract class CallBase implements RegisteredCall {
       if (this.deps.timeouts.callerRtpHangup) void this.close(Reasons.callerRtpTimeout);
     });
     media.on('callerMediaResumed', () => this.log.info('phone RTP resumed'));
+    media.on('callerMediaFailed', (reason) => {
+      this.log.warn({ reason }, 'caller media lost');
+      void this.close(Reasons.mediaServerLost);
+    });
     return media;
   }
 

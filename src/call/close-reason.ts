@@ -26,6 +26,7 @@ export const Reasons = {
   xmppLost: { cls: 'upstream_error', cause: 'xmpp-lost', sipStatus: 503 },
   joinFailed: { cls: 'upstream_error', cause: 'join-failed', sipStatus: 503 },
   sipLost: { cls: 'upstream_error', cause: 'sip-lost' },
+  mediaServerLost: { cls: 'upstream_error', cause: 'media-server-lost', sipStatus: 503 },
   internal: { cls: 'internal_error', cause: 'internal-error', sipStatus: 500 },
   calleeBye: { cls: 'normal', cause: 'callee-bye' },
   calleeBusy: { cls: 'normal', cause: 'busy' },
@@ -33,3 +34,9 @@ export const Reasons = {
   calleeDeclined: { cls: 'normal', cause: 'declined' },
   dialFailed: { cls: 'upstream_error', cause: 'dial-failed' },
 } as const satisfies Record<string, CloseReason>;
+
+/** The reason for a call whose setup threw: 503 when the thrown error says the media is unavailable. */
+export function setupFailureReason(err: unknown): CloseReason {
+  const status = err !== null && typeof err === 'object' ? (err as { sipStatus?: unknown }).sipStatus : undefined;
+  return status === 503 ? Reasons.mediaServerLost : Reasons.internal;
+}

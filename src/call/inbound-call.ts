@@ -1,11 +1,12 @@
 import type { CallMedia } from '../media/call-media.js';
+import { SdpNegotiationError } from '../media/caller/sdp-negotiation.js';
 import { JigasiInfoType } from '../sip/info-payloads.js';
 import { DEFAULT_PIN_PROMPT, runPinPrompt, type PromptName } from '../sip/pin/pin-prompt.js';
 import type { InboundCallMeta, InboundRoute, InboundSipLeg } from '../sip/sip-leg.js';
 import type { JoinOutcome } from '../xmpp/conference/index.js';
 import { CallBase } from './call-base.js';
 import type { CallDeps } from './call-deps.js';
-import { Reasons } from './close-reason.js';
+import { Reasons, setupFailureReason } from './close-reason.js';
 import { MeetingControl } from './meeting-control.js';
 import type { CloseReason } from './registry.js';
 
@@ -41,8 +42,10 @@ export class InboundCall extends CallBase {
       await this.#run();
     } catch (err) {
       if (!this.closing) {
-        this.log.error({ err }, 'call failed');
-        await this.close(Reasons.internal);
+        const reason = setupFailureReason(err);
+        if (reason === Reasons.internal) this.log.error({ err }, 'call failed');
+        else this.log.warn({ err }, 'call refused: media unavailable');
+        await this.close(reason);
       }
     }
   }
@@ -58,7 +61,18 @@ export class InboundCall extends CallBase {
     if (this.closing) return;
     // INFO digits go where RFC 4733 digits go: to the PIN prompt's digit collector, if one waits.
     this.leg.on('dtmf', (info) => media.pushCallerDigit(info.digit));
-    this.#callerSdp = this.leg.lateOffer || this.leg.remoteSdp === undefined ? media.offerToCaller() : media.answerCaller(this.leg.remoteSdp);
+    const offer = this.leg.lateOffer ? undefined : this.leg.remoteSdp;
+    try {
+      this.#callerSdp = offer === undefined ? await media.offerToCaller() : await media.answerCaller(offer);
+    } catch (err) {
+      // Admission checked the offer against the engine's codecs; in FreeSWITCH mode only
+      // FreeSWITCH knows what it accepts, so a refusal surfaces here.
+      if (!(err instanceof SdpNegotiationError)) throw err;
+      this.log.info({ reason: err.message }, 'caller offer refused by the media side');
+      await this.close(Reasons.badSdp);
+      return;
+    }
+    if (this.closing) return;
     this.leg.setReinviteHandler(async (offer) => media.answerCaller(offer));
 
     this.phaseValue = 'routing';
@@ -169,7 +183,7 @@ export class InboundCall extends CallBase {
     if (this.leg.state !== 'ringing' || this.#callerSdp === undefined) return;
     await this.leg.answer(this.#callerSdp);
     this.answeredAt = Date.now();
-    if (this.leg.lateOffer && this.leg.remoteSdp !== undefined) this.media?.acceptCallerAnswer(this.leg.remoteSdp);
+    if (this.leg.lateOffer && this.leg.remoteSdp !== undefined) await this.media?.acceptCallerAnswer(this.leg.remoteSdp);
   }
 
   protected async bridgeConnected(resumed: boolean): Promise<void> {

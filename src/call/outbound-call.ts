@@ -5,7 +5,7 @@ import type { OutboundSipLeg } from '../sip/sip-leg.js';
 import type { DialRequest } from '../xmpp/rayo/index.js';
 import { CallBase } from './call-base.js';
 import type { CallDeps } from './call-deps.js';
-import { Reasons } from './close-reason.js';
+import { Reasons, setupFailureReason } from './close-reason.js';
 import type { CloseReason } from './registry.js';
 
 /** Places a SIP call; SipApp.placeCall in production. */
@@ -80,7 +80,7 @@ export class OutboundCall extends CallBase {
       this.#rejectJoined(err as Error);
       if (!this.closing) {
         this.log.error({ err }, 'dial-out failed');
-        await this.close(Reasons.internal);
+        await this.close(setupFailureReason(err));
       }
     }
   }
@@ -114,9 +114,11 @@ export class OutboundCall extends CallBase {
 
     this.phaseValue = 'dialling';
     this.showStatus('Calling');
+    const localSdp = await media.offerToCaller();
+    if (this.closing) return;
     const pending = this.opts.dialler({
       number: dial.to,
-      localSdp: media.offerToCaller(),
+      localSdp,
       headers: { ...dial.headers, 'Jitsi-Conference-Room': dial.roomJid, JigasiCallDirection: 'out' },
       ringTimeoutMs: this.opts.ringTimeoutMs,
       onProvisional: (status) => {
@@ -141,7 +143,7 @@ export class OutboundCall extends CallBase {
       if (cause === 'connection-lost') void this.close(Reasons.sipLost);
     });
     leg.setReinviteHandler(async (offer) => media.answerCaller(offer));
-    if (leg.remoteSdp !== undefined) media.acceptCallerAnswer(leg.remoteSdp);
+    if (leg.remoteSdp !== undefined) await media.acceptCallerAnswer(leg.remoteSdp);
     this.answeredAt = Date.now();
     this.phaseValue = this.#bridgeUp ? 'connected' : 'waiting-session';
     // For a dial-out, "Connected" means the phone answered (jigasi does the same).

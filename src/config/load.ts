@@ -227,7 +227,10 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       port: r.int('FREESWITCH_PORT', 1, 65535),
       secret: r.str('FREESWITCH_SECRET'),
       listenAddress: r.str('FREESWITCH_LISTEN_ADDRESS'),
-      listenPort: r.int('FREESWITCH_LISTEN_PORT', 1, 65535),
+      listenPort: r.int('FREESWITCH_LISTEN_PORT', 0, 65535),
+      advertisedAddress: r.optStr('FREESWITCH_ADVERTISED_ADDRESS'),
+      profile: r.str('FREESWITCH_PROFILE'),
+      promptDir: r.str('FREESWITCH_PROMPT_DIR'),
     },
     media: {
       mode: r.optional('MEDIA_MODE', (s) => parseEnum<MediaMode>(s, ['direct', 'freeswitch'])) ?? 'direct',
@@ -289,8 +292,9 @@ function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string
     problems.push('XMPP_GUEST_DOMAIN: must not be empty with ENABLE_AUTH and ENABLE_GUESTS');
   }
   if (c.media.mode === 'freeswitch') {
-    // Refused rather than half-working: the FreeSWITCH media path is not built yet.
-    problems.push('MEDIA_MODE: freeswitch is not available in this version; use direct');
+    need(c.freeswitch.host !== '', 'FREESWITCH_HOST: must not be empty with MEDIA_MODE=freeswitch');
+    need(c.freeswitch.profile !== '', 'FREESWITCH_PROFILE: must not be empty with MEDIA_MODE=freeswitch');
+    need(c.freeswitch.promptDir.startsWith('/'), `FREESWITCH_PROMPT_DIR: '${c.freeswitch.promptDir}' must be an absolute path (FreeSWITCH resolves it)`);
   }
 }
 

@@ -90,9 +90,16 @@ export interface FreeswitchConfig {
   host: string;
   port: number;
   secret: string;
-  /** Address FreeSWITCH connects back to for the outbound event socket. */
+  /** Where our outbound event socket listener binds (FreeSWITCH connects to it per channel). */
   listenAddress: string;
+  /** 0 picks a free port. */
   listenPort: number;
+  /** What FreeSWITCH is told to connect back to, when not listenAddress. */
+  advertisedAddress: string | undefined;
+  /** SIP profile drachtio-server sends the media INVITEs to (drachtio_mrf in the stock image). */
+  profile: string;
+  /** Directory of the prompts as FreeSWITCH sees it. */
+  promptDir: string;
 }
 
 export interface MediaConfig {

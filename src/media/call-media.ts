@@ -7,6 +7,7 @@ import type { TypedEmitter } from '../util/typed-emitter.js';
 import type { IceCandidate } from '../xmpp/jingle/types.js';
 import type { NegotiatedAudio } from '../xmpp/jingle/negotiate.js';
 import type { CallerInteraction } from '../sip/pin/pin-prompt.js';
+import type { CallerCodecName } from './caller/sdp-types.js';
 
 /** The bridge's side, read from Jicofo's session-initiate / transport-info. */
 export interface BridgeRemote {
@@ -49,6 +50,11 @@ export type CallMediaEvents = {
   callerMediaTimeout: [];
   /** RTP from the caller is flowing again after a timeout. */
   callerMediaResumed: [];
+  /**
+   * The caller-side media resource is gone for good (FreeSWITCH hung its channel up or the
+   * connection to FreeSWITCH was lost); the call cannot go on.
+   */
+  callerMediaFailed: [reason: string];
   /** A digit the caller pressed (RFC 4733 on the caller's RTP). */
   callerDtmf: [digit: string];
   /** A digit a web participant sent (RFC 4733 from the bridge), for the caller. */
@@ -57,12 +63,18 @@ export type CallMediaEvents = {
 
 export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteraction {
   // ---- caller side ------------------------------------------------------------------------------
-  /** Answers the caller's SDP offer; throws SdpNegotiationError (488) when it can't. */
-  answerCaller(offerSdp: string): string;
-  /** Our SDP offer toward the caller (late-offer INVITE, dial-out). */
-  offerToCaller(): string;
+  /**
+   * Answers the caller's SDP offer; throws (or rejects with) SdpNegotiationError (488) when it
+   * can't. The engine answers at once; FreeSWITCH mode has to ask FreeSWITCH, hence the promise.
+   */
+  answerCaller(offerSdp: string): string | Promise<string>;
+  /**
+   * Our SDP offer toward the caller (late-offer INVITE, dial-out). `codecs` restricts it, and the
+   * answer accepted, to exactly those codecs in that order (FreeSWITCH mode's engine leg).
+   */
+  offerToCaller(codecs?: readonly CallerCodecName[]): string | Promise<string>;
   /** The caller's answer to offerToCaller(); throws SdpNegotiationError. */
-  acceptCallerAnswer(answerSdp: string): void;
+  acceptCallerAnswer(answerSdp: string): void | Promise<void>;
   /** Whether the caller negotiated RFC 4733; if not, DTMF toward the caller goes by SIP INFO. */
   readonly callerHasTelephoneEvent: boolean;
 

@@ -1,3 +1,4 @@
+import sdpTransform from 'sdp-transform';
 import { answerCallerOffer, SdpNegotiationError } from '../../media/caller/sdp-negotiation.js';
 import type { CallerCodecName } from '../../media/caller/sdp-types.js';
 import { SipRejection } from '../errors.js';
@@ -15,6 +16,30 @@ export type OfferCheck = (offer: string) => void;
 export function codecOfferCheck(codecs?: readonly CallerCodecName[]): OfferCheck {
   return (offer) => {
     answerCallerOffer(offer, { address: '127.0.0.1', port: 9, sessionId: '0', sessionVersion: 0, ...(codecs ? { codecs } : {}) });
+  };
+}
+
+/**
+ * The check for FreeSWITCH mode: FreeSWITCH knows more codecs and SDES-SRTP, so only the shape
+ * is checked here (and refused what drachtio-fsmrf cannot hand to FreeSWITCH: DTLS-SRTP offers);
+ * FreeSWITCH's own 488 for a codec it lacks reaches the caller as 488 later.
+ */
+export function structuralOfferCheck(): OfferCheck {
+  return (offer) => {
+    if (!/^v=0\r?$/m.test(offer)) throw new SdpNegotiationError('malformed SDP: no v=0 line');
+    let sdp: sdpTransform.SessionDescription;
+    try {
+      sdp = sdpTransform.parse(offer);
+    } catch (err) {
+      throw new SdpNegotiationError(`malformed SDP: ${(err as Error).message}`);
+    }
+    const audio = sdp.media.find((m) => m.type === 'audio' && m.port !== 0);
+    if (audio === undefined) throw new SdpNegotiationError('no active audio stream in SDP');
+    if (!/^RTP\/S?AVPF?$/.test(audio.protocol)) {
+      throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (RTP/AVP or RTP/SAVP expected)`);
+    }
+    if (audio.connection === undefined && sdp.connection === undefined) throw new SdpNegotiationError('malformed SDP: no c= line');
+    if (String(audio.payloads ?? '').trim() === '') throw new SdpNegotiationError('malformed SDP: no payload types');
   };
 }
 

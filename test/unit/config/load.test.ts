@@ -68,9 +68,26 @@ describe('loadConfig', () => {
     expect(g.xmpp.callLogin).toEqual({ mode: 'anonymous', domain: 'guest.meet.jitsi' });
   });
 
-  it('refuses MEDIA_MODE=freeswitch until that media path exists', () => {
-    expect(problemsOf(() => loadConfig({ env: { ...base, MEDIA_MODE: 'freeswitch' } }))).toEqual([
-      'MEDIA_MODE: freeswitch is not available in this version; use direct',
+  it('reads the FreeSWITCH settings for MEDIA_MODE=freeswitch', () => {
+    const c = loadConfig({
+      env: { ...base, MEDIA_MODE: 'freeswitch', FREESWITCH_HOST: '10.0.0.7', FREESWITCH_LISTEN_PORT: '0', FREESWITCH_ADVERTISED_ADDRESS: '10.0.0.5' },
+    });
+    expect(c.media.mode).toBe('freeswitch');
+    expect(c.freeswitch).toEqual({
+      host: '10.0.0.7',
+      port: 8021,
+      secret: 'ClueCon',
+      listenAddress: '127.0.0.1',
+      listenPort: 0,
+      advertisedAddress: '10.0.0.5',
+      profile: 'drachtio_mrf',
+      promptDir: '/usr/local/freeswitch/sounds/jitsi-sip-gateway',
+    });
+  });
+
+  it('wants an absolute FREESWITCH_PROMPT_DIR in freeswitch mode', () => {
+    expect(problemsOf(() => loadConfig({ env: { ...base, MEDIA_MODE: 'freeswitch', FREESWITCH_PROMPT_DIR: 'sounds' } }))).toEqual([
+      "FREESWITCH_PROMPT_DIR: 'sounds' must be an absolute path (FreeSWITCH resolves it)",
     ]);
   });
 
