@@ -7,7 +7,8 @@ import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { DrachtioDouble, callerDialog, type CapturedRequest, type InjectedRequest } from '../support/drachtio-double/index.js';
-import { FakeFocus, buildSessionInitiate } from '../support/fake-focus.js';
+import { FakeFocus } from '../support/fake-focus.js';
+import { offerSession } from './offer-session.js';
 import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
 import type { FakeConference, FakeBridgeEndpoint } from '../support/fake-bridge-audio.js';
 import type { ProsodyHarness } from '../support/prosody.js';
@@ -98,23 +99,7 @@ export class GatewayHarness {
   /** Plays Jicofo: offers the call's occupant a session with the conference endpoint's bridge. */
   async offerConference(call: PhoneCall, conf: FakeConference, endpoint: FakeBridgeEndpoint): Promise<string> {
     const occupant = call.occupant ?? (call.occupant = await this.occupantOf(call));
-    const sid = `e2e-sid-${++this.#sid}`;
-    const t = endpoint.bridge.transport;
-    const reply = await this.focus.sendJingle(
-      occupant,
-      buildSessionInitiate({
-        sid,
-        initiator: this.focus.jid,
-        transport: {
-          ufrag: t.ufrag,
-          pwd: t.pwd,
-          candidates: t.candidates.map((c) => ({ ...c, protocol: 'udp' as const })),
-          fingerprint: t.fingerprint,
-        },
-        sources: conf.sources(),
-      }),
-    );
-    if (reply.attrs['type'] !== 'result') throw new Error(`session-initiate refused: ${reply.toString()}`);
+    await offerSession(this.focus, occupant, conf, endpoint, `e2e-sid-${++this.#sid}`);
     return occupant;
   }
 

@@ -1,0 +1,180 @@
+/**
+ * The gateway with real SIP parts: a real drachtio-server (DRACHTIO_BIN), called by sipp, and in
+ * MEDIA_MODE=freeswitch a real FreeSWITCH (FREESWITCH_BIN). Jicofo and the bridge are still the
+ * fake focus and fake conference (they cannot be installed here); phones' audio is an RtpPhone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway } from '../../src/app/gateway.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { DrachtioServer, freeUdpPort } from '../support/drachtio-server.js';
+import type { FakeBridgeEndpoint, FakeConference } from '../support/fake-bridge-audio.js';
+import { FakeFocus } from '../support/fake-focus.js';
+import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
+import type { FreeswitchServer } from '../support/freeswitch.js';
+import type { ProsodyHarness } from '../support/prosody.js';
+import type { RtpPhone } from '../support/rtp-phone.js';
+import { answeredMedia, callScenario, type CallScenarioOptions } from '../support/sipp-scenario.js';
+import { until } from '../support/until.js';
+import { offerSession } from './offer-session.js';
+
+export class RealStackHarness {
+  #rooms = 0;
+  #sid = 0;
+  readonly #dir: string;
+
+  private constructor(
+    readonly prosody: ProsodyHarness,
+    readonly focus: FakeFocus,
+    readonly drachtio: DrachtioServer,
+    readonly freeswitch: FreeswitchServer | undefined,
+    readonly gateway: Gateway,
+    dir: string,
+  ) {
+    this.#dir = dir;
+  }
+
+  static async start(opts: { freeswitch?: FreeswitchServer; env?: Record<string, string> } = {}): Promise<RealStackHarness> {
+    const dir = await mkdtemp(join(tmpdir(), 'real-stack-'));
+    const prosody = await startConferenceProsody();
+    await prosody.createUser('jigasi', prosody.authDomain, 'jigasi-pw');
+    const focus = await FakeFocus.start(prosody);
+    const drachtio = await DrachtioServer.start('real-stack-secret');
+    const fs = opts.freeswitch;
+    const config = loadConfig({
+      env: {
+        XMPP_SERVER: '127.0.0.1',
+        XMPP_PORT: String(prosody.port),
+        XMPP_DOMAIN: prosody.domain,
+        XMPP_AUTH_DOMAIN: prosody.authDomain,
+        XMPP_MUC_DOMAIN: prosody.mucDomain,
+        XMPP_INTERNAL_MUC_DOMAIN: prosody.internalMucDomain,
+        XMPP_FOCUS_JID: focus.jid,
+        JIGASI_XMPP_PASSWORD: 'jigasi-pw',
+        DRACHTIO_PORT: String(drachtio.adminPort),
+        DRACHTIO_SECRET: drachtio.secret,
+        HTTP_PORT: '0',
+        MEDIA_ADDRESS: '127.0.0.1',
+        ...(fs === undefined
+          ? {}
+          : {
+              MEDIA_MODE: 'freeswitch',
+              FREESWITCH_PORT: String(fs.eslPort),
+              FREESWITCH_SECRET: fs.secret,
+              FREESWITCH_LISTEN_PORT: '0',
+              FREESWITCH_PROMPT_DIR: fs.promptDir,
+            }),
+        ...opts.env,
+      },
+    });
+    config.media.portMin = 0;
+    config.media.portMax = 0;
+    const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger();
+    const gateway = new Gateway(config, logger, () => void gateway.drain());
+    await gateway.start();
+    const h = new RealStackHarness(prosody, focus, drachtio, fs, gateway, dir);
+    try {
+      await gateway.drachtio.whenConnected(15_000);
+      if (gateway.freeswitch !== undefined) await until(() => gateway.freeswitch?.state === 'connected', 15_000, 'gateway connected to FreeSWITCH');
+    } catch (err) {
+      const detail = `${(err as Error).message}\n--- drachtio ---\n${drachtio.tail(1500)}${fs ? `\n--- freeswitch ---\n${fs.tail(1500)}` : ''}`;
+      await h.close();
+      throw new Error(detail);
+    }
+    return h;
+  }
+
+  async newRoom(): Promise<string> {
+    const room = `real${++this.#rooms}-${process.pid}@${this.prosody.mucDomain}`;
+    await this.focus.hostRoom(room);
+    return room;
+  }
+
+  /** Starts sipp calling the gateway with `phone`'s port in its SDP; returns at once. */
+  async call(phone: RtpPhone, o: Omit<CallScenarioOptions, 'sdp'>): Promise<SippCall> {
+    const id = `${++this.#sid}`;
+    const scenario = join(this.#dir, `call-${id}.xml`);
+    const logFile = join(this.#dir, `call-${id}.log`);
+    await writeFile(scenario, callScenario({ ...o, sdp: phone.offer() }));
+    const sippPort = await freeUdpPort();
+    const sippMedia = await freeUdpPort();
+    const child = spawn(
+      'sipp',
+      [
+        `127.0.0.1:${this.drachtio.sipPort}`,
+        ...['-sf', scenario, '-i', '127.0.0.1', '-p', String(sippPort), '-mp', String(sippMedia)],
+        ...['-m', '1', '-l', '1', '-timeout', '90s', '-timeout_error', '-nostdin', '-trace_logs', '-log_file', logFile],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return new SippCall(child, logFile, phone, o.room ?? '', o.displayName);
+  }
+
+  /** Plays Jicofo for the gateway occupant named `name` in `room`, with `conf`'s bridge. */
+  async offerConference(room: string, name: string, conf: FakeConference, endpoint: FakeBridgeEndpoint): Promise<string> {
+    const p = await this.focus.waitFor(
+      (s) => s.is('presence') && s.attrs['type'] === undefined && String(s.attrs['from']).startsWith(`${room}/`) && s.getChildText('nick', 'http://jabber.org/protocol/nick') === name,
+      15_000,
+    );
+    const occupant = String(p.attrs['from']);
+    await offerSession(this.focus, occupant, conf, endpoint, `real-sid-${++this.#sid}`);
+    return occupant;
+  }
+
+  /** drachtio-server's and FreeSWITCH's recent output, for failure messages. */
+  diagnostics(): string {
+    return `--- drachtio ---\n${this.drachtio.tail(2000)}${this.freeswitch ? `\n--- freeswitch ---\n${this.freeswitch.tail(3000)}` : ''}`;
+  }
+
+  async close(): Promise<void> {
+    await this.gateway.stopNow().catch(() => undefined);
+    await this.focus.close().catch(() => undefined);
+    await this.drachtio.stop();
+    await this.prosody.dispose();
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/** One sipp call; the RtpPhone carries its audio. */
+export class SippCall {
+  output = '';
+  readonly #exit: Promise<number | null>;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly logFile: string,
+    readonly phone: RtpPhone,
+    readonly room: string,
+    readonly name: string,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.#exit = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  }
+
+  /** Waits for the 200 and points the phone's RTP at the answer's address. */
+  async answered(timeoutMs = 20_000): Promise<{ address: string; port: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const media = await answeredMedia(this.logFile);
+      if (media !== undefined) {
+        this.phone.sendTo(media.address, media.port);
+        return media;
+      }
+      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`no 200 OK from the gateway; sipp said:\n${this.output.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** sipp's exit code (0: the scenario completed). */
+  done(timeoutMs = 90_000): Promise<number | null> {
+    return Promise.race([this.#exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`sipp still running: ${this.output.slice(-1000)}`)), timeoutMs).unref())]);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}

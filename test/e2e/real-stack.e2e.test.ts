@@ -1,0 +1,186 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { detectTones } from '../support/audio.js';
+import { drachtioAvailable, sippAvailable } from '../support/drachtio-server.js';
+import { FakeConference } from '../support/fake-bridge-audio.js';
+import { FreeswitchServer, freeswitchAvailable } from '../support/freeswitch.js';
+import { prosodyAvailable } from '../support/prosody.js';
+import { RtpPhone } from '../support/rtp-phone.js';
+import { until } from '../support/until.js';
+import { RealStackHarness } from './real-stack-harness.js';
+
+/**
+ * Whole calls through real SIP parts: sipp dialling a real drachtio-server (DRACHTIO_BIN), and in
+ * FreeSWITCH mode a real FreeSWITCH (FREESWITCH_BIN) answering the phone. Each part missing
+ * prints one skipped line.
+ */
+const missing = [
+  prosodyAvailable() ? undefined : 'prosody',
+  sippAvailable() ? undefined : 'sipp',
+  drachtioAvailable() ? undefined : 'drachtio-server (set DRACHTIO_BIN)',
+].filter((m) => m !== undefined);
+const directAvailable = missing.length === 0;
+const fsAvailable = directAvailable && freeswitchAvailable();
+if (!directAvailable) console.log(`skipped: real SIP stack tests: ${missing.join(', ')} not available`);
+else if (!fsAvailable) console.log('skipped: FreeSWITCH-mode real stack tests: FreeSWITCH not available (set FREESWITCH_BIN)');
+
+const WEB_TONES = [600, 1300];
+const PHONE_TONE = 1700;
+
+function callSuite(mode: 'direct' | 'freeswitch'): void {
+  let h: RealStackHarness;
+  let fs: FreeswitchServer | undefined;
+  let mapper: Server;
+  let pinRoom = '';
+  const cleanups: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    mapper = createServer((req, res) => {
+      const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id: Number(id), conference: id === '2468' ? pinRoom : false }));
+    });
+    await new Promise<void>((r) => mapper.listen(0, '127.0.0.1', r));
+    if (mode === 'freeswitch') fs = await FreeswitchServer.start();
+    h = await RealStackHarness.start({
+      ...(fs !== undefined ? { freeswitch: fs } : {}),
+      env: { CONFERENCE_MAPPER_URL: `http://127.0.0.1:${(mapper.address() as AddressInfo).port}/conferenceMapper` },
+    });
+  }, 60_000);
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fs?.stop();
+    await new Promise<void>((r) => mapper?.close(() => r()));
+  }, 30_000);
+
+  async function phone(codec: 'PCMU' | 'PCMA' | 'G722' | 'opus' = 'PCMU'): Promise<RtpPhone> {
+    const p = await RtpPhone.create({ codec });
+    cleanups.push(() => p.close());
+    return p;
+  }
+  function conference(speakers = WEB_TONES): FakeConference {
+    const conf = new FakeConference({ speakers: speakers.map((freqHz) => ({ freqHz })), decodeRate: 16000 });
+    cleanups.push(() => conf.close());
+    return conf;
+  }
+
+  it('carries a sipp call into the room with audio both ways; the caller hangs up', async () => {
+    const room = await h.newRoom();
+    const conf = conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone('PCMU');
+    const call = await h.call(ph, { room, displayName: 'Real Phone', hangup: { by: 'caller', talkMs: 5000 } });
+    cleanups.push(async () => call.kill());
+    await h.offerConference(room, 'Real Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    await call.answered();
+    conf.start();
+    ph.startTone(PHONE_TONE);
+    const from = ph.received.length;
+    await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 8000, `phone audio at the bridge\n${h.diagnostics()}`);
+    await until(() => ph.received.length > from + 75, 8000, 'meeting audio at the phone');
+    expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
+    expect(detectTones(ph.audio(from + 25), 8000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
+
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+    await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
+    expect(h.gateway.media.activeCalls).toBe(0);
+  }, 60_000);
+
+  it('carries a wideband phone (Opus) both ways', async () => {
+    const room = await h.newRoom();
+    const conf = conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone('opus');
+    const call = await h.call(ph, { room, displayName: 'Opus Phone', hangup: { by: 'caller', talkMs: 4000 } });
+    cleanups.push(async () => call.kill());
+    await h.offerConference(room, 'Opus Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    await call.answered();
+    conf.start();
+    ph.startTone(PHONE_TONE);
+    const from = ph.received.length;
+    await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 8000, 'phone audio at the bridge');
+    await until(() => ph.received.length > from + 75, 8000, 'meeting audio at the phone');
+    expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
+    expect(detectTones(ph.audio(from + 25), 16000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+  }, 60_000);
+
+  it('sends BYE to the phone when a moderator kicks the caller', async () => {
+    const room = await h.newRoom();
+    const conf = conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone('PCMA');
+    const call = await h.call(ph, { room, displayName: 'Kicked Phone', hangup: { by: 'gateway' } });
+    cleanups.push(async () => call.kill());
+    const occupant = await h.offerConference(room, 'Kicked Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    await call.answered();
+    ph.startTone(PHONE_TONE);
+    await until(() => (endpoint.gateway()?.packets ?? 0) > 30, 8000, 'phone audio at the bridge');
+    await h.focus.kick(room, occupant.slice(occupant.indexOf('/') + 1));
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+    await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
+  }, 60_000);
+
+  it('asks for the PIN, takes it by RFC 4733 digits, and puts the caller in that meeting', async () => {
+    pinRoom = await h.newRoom();
+    const conf = conference([800]);
+    const ph = await phone('PCMU');
+    const call = await h.call(ph, { displayName: 'Pin Phone', hangup: { by: 'caller', talkMs: 9000 } });
+    cleanups.push(async () => call.kill());
+    await call.answered();
+    // A phone sends RTP all along, silence included.
+    ph.startTone(PHONE_TONE, 0);
+    // The prompt is speech, not silence.
+    await until(() => ph.received.length > 40, 8000, `the PIN prompt\n${h.diagnostics()}`);
+    await new Promise((r) => setTimeout(r, 800));
+    let peak = 0;
+    for (const x of ph.audio()) peak = Math.max(peak, Math.abs(x));
+    expect(peak).toBeGreaterThan(2000);
+    await ph.sendDigits('2468#');
+    const endpoint = await conf.addEndpoint();
+    await h.offerConference(pinRoom, 'Pin Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    conf.start();
+    const mark = ph.received.length;
+    await until(() => ph.received.length > mark + 75, 8000, 'meeting audio after the PIN');
+    expect(detectTones(ph.audio(mark + 25), 8000, [800, 2500])).toEqual([800]);
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+  }, 60_000);
+
+  if (mode === 'freeswitch') {
+    it('ends the call with a clear reason when FreeSWITCH goes away, shows it in health, and recovers', async () => {
+      const room = await h.newRoom();
+      const conf = conference();
+      const endpoint = await conf.addEndpoint();
+      const ph = await phone('PCMU');
+      const call = await h.call(ph, { room, displayName: 'Lost Phone', hangup: { by: 'gateway' } });
+      cleanups.push(async () => call.kill());
+      await h.offerConference(room, 'Lost Phone', conf, endpoint);
+      await call.answered();
+      await until(() => h.gateway.registry.size === 1 && h.gateway.media.activeCalls === 1, 8000, 'call up');
+
+      await fs?.kill();
+      // The phone's media was on FreeSWITCH: the gateway hangs the phone up.
+      expect(await call.done(15_000), call.output.slice(-2000)).toBe(0);
+      await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
+      const health = await fetch(`http://127.0.0.1:${h.gateway.http.address?.port}/about/health`);
+      expect(health.status).toBe(503);
+      expect(JSON.stringify(await health.json())).toMatch(/FreeSWITCH/);
+
+      await fs?.restart();
+      await until(() => h.gateway.freeswitch?.state === 'connected', 20_000, `reconnected to FreeSWITCH\n${h.diagnostics()}`);
+      const again = await fetch(`http://127.0.0.1:${h.gateway.http.address?.port}/about/health`);
+      expect(again.status).toBe(200);
+    }, 90_000);
+  }
+}
+
+describe.skipIf(!directAvailable)('real drachtio-server and sipp, MEDIA_MODE=direct', () => callSuite('direct'));
+describe.skipIf(!fsAvailable)('real drachtio-server, sipp and FreeSWITCH, MEDIA_MODE=freeswitch', () => callSuite('freeswitch'));

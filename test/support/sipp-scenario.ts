@@ -1,0 +1,91 @@
+/**
+ * sipp scenarios for whole calls through a real drachtio-server, with the media done by an
+ * RtpPhone: the INVITE's SDP names the phone's port, and the port of the gateway's answer is
+ * written to sipp's log file, where the test reads it.
+ */
+import { readFile } from 'node:fs/promises';
+
+export interface CallScenarioOptions {
+  /** X-Room-Name header; none lets the gateway route the call (e.g. the PIN prompt). */
+  room?: string;
+  displayName: string;
+  /** The phone's SDP offer (RtpPhone.offer()). */
+  sdp: string;
+  /** 'caller': the phone hangs up after talkMs; 'gateway': the phone waits for the gateway's BYE. */
+  hangup: { by: 'caller'; talkMs: number } | { by: 'gateway' };
+}
+
+function headers(o: CallScenarioOptions, method: string, cseq: number, withPeerTag: boolean): string {
+  return [
+    `${method} ${method === 'INVITE' ? 'sip:4000@[remote_ip]:[remote_port]' : '[next_url]'} SIP/2.0`,
+    'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]',
+    `From: "${o.displayName}" <sip:+15550001234@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`,
+    `To: <sip:4000@[remote_ip]:[remote_port]>${withPeerTag ? '[peer_tag_param]' : ''}`,
+    'Call-ID: [call_id]',
+    `CSeq: ${cseq} ${method}`,
+    'Contact: <sip:sipp@[local_ip]:[local_port]>',
+    'Max-Forwards: 70',
+  ].join('\n      ');
+}
+
+export function callScenario(o: CallScenarioOptions): string {
+  const sdp = o.sdp.trim().split(/\r?\n/).join('\n      ');
+  const room = o.room === undefined ? '' : `\n      X-Room-Name: ${o.room}`;
+  const end =
+    o.hangup.by === 'caller'
+      ? `
+  <pause milliseconds="${o.hangup.talkMs}"/>
+  <send retrans="500"><![CDATA[
+      ${headers(o, 'BYE', 2, true)}
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200" crlf="true"/>`
+      : `
+  <recv request="BYE" timeout="60000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="phone call through the gateway">
+  <send retrans="500"><![CDATA[
+      ${headers(o, 'INVITE', 1, false)}${room}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      ${sdp}
+
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true" rrs="true">
+    <action>
+      <ereg regexp="m=audio [0-9]+" search_in="body" check_it="true" assign_to="port"/>
+      <ereg regexp="c=IN IP4 [0-9.]+" search_in="body" check_it="true" assign_to="addr"/>
+      <log message="ANSWER [$addr] [$port]"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+      ${headers(o, 'ACK', 1, true)}
+      Content-Length: 0
+
+  ]]></send>${end}
+</scenario>
+`;
+}
+
+/** The gateway's media address and port from sipp's log file, once sipp wrote it. */
+export async function answeredMedia(logFile: string): Promise<{ address: string; port: number } | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const m = /ANSWER c=IN IP4 (\d+\.\d+\.\d+\.\d+) m=audio (\d+)/.exec(text);
+  return m?.[1] !== undefined && m[2] !== undefined ? { address: m[1], port: Number(m[2]) } : undefined;
+}
