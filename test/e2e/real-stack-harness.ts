@@ -4,7 +4,7 @@
  * fake focus and fake conference (they cannot be installed here); phones' audio is an RtpPhone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway } from '../../src/app/gateway.js';
@@ -17,7 +17,7 @@ import { startConferenceProsody } from '../support/fake-focus/session-fixture.js
 import type { FreeswitchServer } from '../support/freeswitch.js';
 import type { ProsodyHarness } from '../support/prosody.js';
 import type { RtpPhone } from '../support/rtp-phone.js';
-import { answeredMedia, callScenario, type CallScenarioOptions } from '../support/sipp-scenario.js';
+import { answeredMedia, calleeScenario, callScenario, offeredMedia, type CallScenarioOptions } from '../support/sipp-scenario.js';
 import { until } from '../support/until.js';
 import { offerSession } from './offer-session.js';
 
@@ -176,5 +176,70 @@ export class SippCall {
 
   kill(): void {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** sipp as a registrar and callee for dial-out; the RtpPhone carries the callee's audio. */
+export class SippCallee {
+  output = '';
+  readonly #exit: Promise<number | null>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly port: number,
+    readonly phone: RtpPhone,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.#exit = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  }
+
+  /** Starts listening before the gateway starts, so its first REGISTER is answered. */
+  static async start(phone: RtpPhone): Promise<SippCallee> {
+    const dir = await mkdtemp(join(tmpdir(), 'sipp-callee-'));
+    const scenario = join(dir, 'callee.xml');
+    await writeFile(scenario, calleeScenario({ sdp: phone.offer() }));
+    const port = await freeUdpPort();
+    const media = await freeUdpPort();
+    const child = spawn(
+      'sipp',
+      [...['-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-mp', String(media)], ...['-timeout', '120s', '-nostdin', '-trace_logs', '-log_file', join(dir, 'callee.log')]],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return new SippCallee(child, dir, port, phone);
+  }
+
+  /** Waits for the gateway's INVITE and points the callee's RTP at its offer. */
+  async invited(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const media = await offeredMedia(join(this.dir, 'callee.log'));
+      if (media !== undefined) {
+        this.phone.sendTo(media.address, media.port);
+        return;
+      }
+      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`no INVITE from the gateway; sipp said:\n${this.output.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Waits until sipp got the gateway's BYE for the call. */
+  async byeReceived(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await readFile(join(this.dir, 'callee.log'), 'utf8').catch(() => '')).includes('GOT BYE')) {
+      if (Date.now() > deadline) throw new Error(`no BYE reached the callee; sipp said:\n${this.output.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Ends sipp (it serves REGISTERs until told to stop) and removes its files. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      await Promise.race([this.#exit, new Promise((r) => setTimeout(r, 2000))]);
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    }
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

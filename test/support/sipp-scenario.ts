@@ -89,3 +89,54 @@ export async function answeredMedia(logFile: string): Promise<{ address: string;
   const m = /ANSWER c=IN IP4 (\d+\.\d+\.\d+\.\d+) m=audio (\d+)/.exec(text);
   return m?.[1] !== undefined && m[2] !== undefined ? { address: m[1], port: Number(m[2]) } : undefined;
 }
+
+/**
+ * sipp as the far end of a dial-out: it answers the gateway's REGISTER (any number of times: each
+ * one is its own sipp call) and one INVITE with `sdp` (the callee RtpPhone's), logs the gateway's
+ * offer for the test, and then waits for the gateway's BYE.
+ */
+export function calleeScenario(o: { sdp: string }): string {
+  const sdp = o.sdp.trim().split(/\r?\n/).join('\n      ');
+  const reply = (status: string, extra: string[], body?: string): string => `<![CDATA[
+      SIP/2.0 ${status}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      ${[...extra, body === undefined ? 'Content-Length: 0' : 'Content-Type: application/sdp\n      Content-Length: [len]'].join('\n      ')}
+${body === undefined ? '' : `\n      ${body}\n`}
+  ]]>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="callee of a dial-out">
+  <recv request="INVITE" optional="true" next="call">
+    <action>
+      <ereg regexp="m=audio [0-9]+" search_in="body" check_it="true" assign_to="port"/>
+      <ereg regexp="c=IN IP4 [0-9.]+" search_in="body" check_it="true" assign_to="addr"/>
+      <log message="OFFER [$addr] [$port]"/>
+    </action>
+  </recv>
+  <recv request="REGISTER"/>
+  <send>${reply('200 OK', ['[last_Contact:];expires=600', 'Expires: 600'])}</send>
+  <nop next="done"/>
+  <label id="call"/>
+  <send>${reply('180 Ringing', ['Contact: <sip:callee@[local_ip]:[local_port]>'])}</send>
+  <pause milliseconds="300"/>
+  <send retrans="500">${reply('200 OK', ['Contact: <sip:callee@[local_ip]:[local_port]>'], sdp)}</send>
+  <recv request="ACK"/>
+  <recv request="BYE" timeout="60000">
+    <action><log message="GOT BYE"/></action>
+  </recv>
+  <send>${reply('200 OK', [])}</send>
+  <label id="done"/>
+</scenario>
+`;
+}
+
+/** The gateway's offer address and port from sipp's log file, once sipp wrote it. */
+export async function offeredMedia(logFile: string): Promise<{ address: string; port: number } | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const m = /OFFER c=IN IP4 (\d+\.\d+\.\d+\.\d+) m=audio (\d+)/.exec(text);
+  return m?.[1] !== undefined && m[2] !== undefined ? { address: m[1], port: Number(m[2]) } : undefined;
+}

@@ -25,6 +25,28 @@ export interface FreeswitchCallSettings {
   destroyTimeoutMs?: number;
 }
 
+/**
+ * Stands in for the phone's offer until the phone answers ours: G.711 first, so FreeSWITCH picks
+ * the codec every phone has; the discard port, so nothing audible goes anywhere meanwhile.
+ */
+function placeholderOffer(): string {
+  return [
+    'v=0',
+    'o=- 0 0 IN IP4 127.0.0.1',
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    'm=audio 9 RTP/AVP 0 8 101',
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-16',
+    'a=ptime:20',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
+}
+
 const FORWARDED_EVENTS = ['bridgeConnected', 'bridgeFailed', 'bridgeMediaTimeout', 'bridgeDtmf'] as const;
 
 export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implements CallMedia {
@@ -76,8 +98,12 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
   async offerToCaller(): Promise<string> {
     this.#checkOpen();
     if (this.#phone !== undefined) return this.#phone.local.sdp;
-    // No offer from the phone (late-offer INVITE, dial-out): FreeSWITCH writes the offer.
-    const ep = await this.#adoptPhone(await this.ms.createEndpoint({}));
+    // No offer from the phone (late-offer INVITE, dial-out). Letting FreeSWITCH write the offer
+    // (an INVITE without SDP) makes it offer best-effort SRTP as two m-lines and then insist on
+    // SRTP whatever the phone answers. Instead FreeSWITCH answers a placeholder offer, and its
+    // answer (its address, one codec, telephone-event) is our offer to the phone; the phone's
+    // answer then reaches FreeSWITCH as a re-INVITE (acceptCallerAnswer).
+    const ep = await this.#adoptPhone(await this.ms.createEndpoint({ remoteSdp: placeholderOffer() }));
     return ep.local.sdp;
   }
 

@@ -110,11 +110,15 @@ describe('FreeswitchCallMedia: answering the phone', () => {
     expect(inner.calls).toEqual(['offerToCaller', 'acceptCallerAnswer']);
   });
 
-  it('late offer: FreeSWITCH writes the offer, takes the answer, then the engine leg is set up', async () => {
+  it('late offer: the answer FreeSWITCH gives a placeholder is the offer; it takes the answer of the phone, then the engine leg is set up', async () => {
     const { journal, ms, phone, inner, media } = setup();
     const offer = await media.offerToCaller();
     expect(offer).toBe(PHONE_ANSWER);
-    expect(ms.created).toEqual([{}]);
+    // FreeSWITCH answers a plain-RTP G.711 placeholder (an INVITE without SDP would make it offer SRTP).
+    expect(ms.created).toHaveLength(1);
+    const placeholder = ms.created[0]?.remoteSdp ?? '';
+    expect(placeholder).toMatch(/^m=audio 9 RTP\/AVP 0 8 101\r$/m);
+    expect(placeholder).not.toMatch(/crypto|SAVP/);
     expect(inner.calls).toEqual([]);
     // Asking again (e.g. a retransmitted INVITE) does not make a second channel.
     expect(await media.offerToCaller()).toBe(PHONE_ANSWER);
@@ -124,7 +128,7 @@ describe('FreeswitchCallMedia: answering the phone', () => {
     phone.sdpAfterModify = fsSdp('0 101', ['a=rtpmap:0 PCMU/8000', ...DTMF_ATTRS]);
     await media.acceptCallerAnswer(phoneAnswer);
 
-    expect(ms.created).toEqual([{}, { remoteSdp: 'our-offer' }]);
+    expect(ms.created.slice(1)).toEqual([{ remoteSdp: 'our-offer' }]);
     expect(journal.indexOf(`phone-uuid:modify:${phoneAnswer}`)).toBeLessThan(journal.indexOf('createEndpoint:our-offer'));
     expect(inner.offeredCodecs).toEqual(['PCMU']);
     expect(inner.answers).toEqual([ENGINE_ANSWER]);
