@@ -3,7 +3,8 @@
  * with the phone. The aim is one transcoding at most: a codec the engine implements cheaply
  * (G.711, G.722) passes through FreeSWITCH untouched; anything else (Opus, G.729, AMR, GSM, …)
  * FreeSWITCH decodes once into L16 at the phone's bandwidth, and the engine has nothing to decode.
- * PCMU is always offered last, for a FreeSWITCH whose profile does not allow L16.
+ * Fallbacks follow, for a FreeSWITCH whose codec list lacks L16 (the stock drachtio image's default
+ * list is OPUS, G722, PCMU, PCMA): G.722 for a wideband phone, then PCMU, which every FreeSWITCH has.
  */
 import sdpTransform from 'sdp-transform';
 import type { CallerCodecName } from '../caller/sdp-types.js';
@@ -37,5 +38,5 @@ export function engineLegCodecs(fsSdpTowardPhone: string): CallerCodecName[] {
   if (same !== undefined) return same === 'PCMU' ? ['PCMU'] : [same, 'PCMU'];
   // Opus's RTP clock is always 48000 whatever it carries; treat it as wideband.
   const wideband = phone.name === 'OPUS' || phone.rate >= 16000;
-  return [wideband ? 'L16-16k' : 'L16', 'PCMU'];
+  return wideband ? ['L16-16k', 'G722', 'PCMU'] : ['L16', 'PCMU'];
 }

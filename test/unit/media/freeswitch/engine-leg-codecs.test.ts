@@ -36,9 +36,9 @@ describe('engineLegCodecs', () => {
     ['PCMU', SDPS.pcmu, ['PCMU']],
     ['PCMA', SDPS.pcma, ['PCMA', 'PCMU']],
     ['G722', SDPS.g722, ['G722', 'PCMU']],
-    ['opus/48000/2', SDPS.opus, ['L16-16k', 'PCMU']],
+    ['opus/48000/2', SDPS.opus, ['L16-16k', 'G722', 'PCMU']],
     ['G729 (static, no rtpmap)', SDPS.g729, ['L16', 'PCMU']],
-    ['AMR-WB/16000', SDPS.amrWb, ['L16-16k', 'PCMU']],
+    ['AMR-WB/16000', SDPS.amrWb, ['L16-16k', 'G722', 'PCMU']],
     ['garbage', 'not an sdp at all', ['PCMU']],
   ])('%s → %j', (_name, sdp, expected) => {
     expect(engineLegCodecs(sdp)).toEqual(expected);
