@@ -161,7 +161,10 @@ export abstract class CallBase implements RegisteredCall {
     await this.#step('sip', () => this.endSip(reason));
     await this.#step('jingle', async () => {
       this.#bridge?.close();
-      await this.signaling?.jingle.terminate(reason.cls === 'normal' ? 'success' : 'general-error', reason.cause);
+      // Out of the room (kicked, room destroyed, XMPP gone) the focus cannot be reached, and it
+      // already knows the participant left.
+      const reachable = reason !== Reasons.kicked && reason !== Reasons.roomDestroyed && reason !== Reasons.xmppLost;
+      await this.signaling?.jingle.terminate(reason.cls === 'normal' ? 'success' : 'general-error', reason.cause, reachable);
     });
     await this.#step('conference', () => this.signaling?.conference.close(reason.cause));
     await this.#step('media', async () => {

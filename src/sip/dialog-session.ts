@@ -5,7 +5,7 @@ import { parseDtmfBody, parseDtmfRelay, parseJsonInfo } from './info-payloads.js
 import { respond } from './respond.js';
 import type { ReinviteHandler, SipLegEvents } from './sip-leg.js';
 import { mediaType, q850Reason, reasonText, warningHeader } from './sip-headers.js';
-import type { SrfDialog, SrfIncomingRequest, SrfServerResponse } from './srf-types.js';
+import type { SrfDialog, SrfIncomingRequest, SrfSendOptions, SrfServerResponse } from './srf-types.js';
 
 export const ALLOWED_METHODS = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE';
 export const ACCEPTED_TYPES = 'application/sdp, application/dtmf-relay, application/dtmf, application/json';
@@ -199,21 +199,26 @@ export class DialogSession {
     }
     this.#answeringOffer = true;
     this.#opts.events.emit('reinvite', offer);
+    let status = 200;
+    let reply: SrfSendOptions;
     try {
       const answer = this.#handler === undefined ? this.localSdp : await this.#handler(offer);
       this.remoteSdp = offer;
       this.localSdp = answer;
-      await respond(res, 200, { headers: sdpHeaders, body: answer }, this.#log);
+      reply = { headers: sdpHeaders, body: answer };
     } catch (err) {
-      const status = sipStatusOf(err) ?? 500;
+      status = sipStatusOf(err) ?? 500;
       const why = err instanceof Error ? err.message : String(err);
       this.#log.info({ status, why, method }, 'refused an offer inside the dialog');
       const headers: Record<string, string> = { Warning: warningHeader(this.#opts.warnAgent, why) };
       if (status === 500) headers['Retry-After'] = '1';
-      await respond(res, status, { headers }, this.#log);
+      reply = { headers };
     } finally {
+      // The exchange ends once our response is decided, not when drachtio-server confirms sending
+      // it: the phone may read it and send its next offer (unhold right after hold) before that.
       this.#answeringOffer = false;
     }
+    await respond(res, status, reply, this.#log);
   }
 
   async #onInfo(req: SrfIncomingRequest, res: SrfServerResponse): Promise<void> {

@@ -142,7 +142,8 @@ export class SipApp {
       ...(o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: o.timing.byeTimeoutMs } : {}),
     });
     this.#srf.use('invite', ...admission.middleware(), handler);
-    this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log }));
+    const drainingRetry = o.timing?.retryAfterSeconds?.draining;
+    this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log, ...(drainingRetry !== undefined ? { retryAfterSeconds: drainingRetry } : {}) }));
     o.connection.on('disconnected', this.#onDisconnected);
     this.registrar?.start();
     const open = s.trustedNetworks.length === 0 && s.inboundUsers.length === 0;

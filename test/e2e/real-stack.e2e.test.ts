@@ -154,6 +154,26 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     expect(await call.done(), call.output.slice(-2000)).toBe(0);
   }, 60_000);
 
+  if (mode === 'direct') {
+    it('reconnects after drachtio-server restarts and takes calls again', async () => {
+      await h.drachtio.restart();
+      await until(() => h.gateway.drachtio.state !== 'connected', 5000, 'drachtio loss noticed');
+      await until(() => h.gateway.drachtio.state === 'connected', 20_000, `reconnected to drachtio-server\n${h.diagnostics()}`);
+      const room = await h.newRoom();
+      const conf = conference();
+      const endpoint = await conf.addEndpoint();
+      const ph = await phone('PCMU');
+      const call = await h.call(ph, { room, displayName: 'After Restart', hangup: { by: 'caller', talkMs: 1500 } });
+      cleanups.push(async () => call.kill());
+      await h.offerConference(room, 'After Restart', conf, endpoint);
+      await call.answered();
+      ph.startTone(PHONE_TONE);
+      await until(() => (endpoint.gateway()?.packets ?? 0) > 20, 8000, 'phone audio at the bridge');
+      expect(await call.done(), call.output.slice(-2000)).toBe(0);
+      await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
+    }, 60_000);
+  }
+
   if (mode === 'freeswitch') {
     it('ends the call with a clear reason when FreeSWITCH goes away, shows it in health, and recovers', async () => {
       const room = await h.newRoom();

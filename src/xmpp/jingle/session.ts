@@ -209,7 +209,8 @@ export class JingleSession extends TypedEmitter<JingleSessionEvents> {
    * Ends the session for good. Sends session-terminate only when a session exists; idempotent,
    * and never throws (it runs during teardown): a send failure is logged.
    */
-  async terminate(reason: JingleReasonCondition, text?: string): Promise<void> {
+  /** Ends the session; tells the focus unless `notifyFocus` is false (it can no longer be reached). */
+  async terminate(reason: JingleReasonCondition, text?: string, notifyFocus = true): Promise<void> {
     const prev = this.#state;
     if (prev === 'terminated') return;
     this.#state = 'terminated';
@@ -217,6 +218,7 @@ export class JingleSession extends TypedEmitter<JingleSessionEvents> {
     const sid = this.#sid;
     if ((prev !== 'pending' && prev !== 'active') || sid === undefined) return;
     this.#endedSids.add(sid);
+    if (!notifyFocus) return;
     this.#log.info({ sid, reason }, 'terminating jingle session');
     try {
       await this.#opts.send(
