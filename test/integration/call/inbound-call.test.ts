@@ -244,6 +244,57 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     expect((engine.created[0] as FakeCallMedia).calls).toContain('digit:5');
   });
 
+  it('says goodbye and hangs up after three tries without a PIN', async () => {
+    const lookups: string[] = [];
+    const d = deps({ pinLookup: { roomForPin: async (pin) => (lookups.push(pin), undefined) } });
+    engine.next = () => {
+      const m = new FakeCallMedia();
+      m.digits = ['', '', ''];
+      return m;
+    };
+    const { call, leg } = start(d, { kind: 'pin' });
+    await until(() => call.phase === 'closed', 5000, 'call closed');
+    const media = engine.created[0] as FakeCallMedia;
+    expect(media.calls.filter((c) => c.startsWith('collect:') || c.startsWith('play:'))).toEqual([
+      'collect:enter-pin',
+      'collect:wrong-pin',
+      'collect:wrong-pin',
+      'play:goodbye',
+    ]);
+    expect(lookups).toEqual([]);
+    expect(call.closeReason?.cause).toBe('wrong-pin');
+    expect(leg.log).toEqual(['200', 'BYE:wrong-pin']);
+    expect(media.closed).toBe(true);
+    expect(registry.size).toBe(0);
+  });
+
+  it('stops the PIN prompt and cleans up when the caller hangs up during it', async () => {
+    const lookups: string[] = [];
+    const d = deps({ pinLookup: { roomForPin: async (pin) => (lookups.push(pin), undefined) } });
+    let release: (digits: string) => void = () => undefined;
+    class WaitingMedia extends FakeCallMedia {
+      override async playAndCollect(): Promise<string> {
+        this.calls.push('collect:waiting');
+        return new Promise<string>((resolve) => (release = resolve));
+      }
+      override async close(): Promise<void> {
+        // Closing the media ends a prompt in progress, as the engine and FreeSWITCH do.
+        release('');
+        await super.close();
+      }
+    }
+    engine.next = () => new WaitingMedia();
+    const { call, leg, done } = start(d, { kind: 'pin' });
+    await until(() => (engine.created[0] as FakeCallMedia | undefined)?.calls.includes('collect:waiting') === true, 5000, 'PIN prompt');
+    leg.remoteBye();
+    await done;
+    await until(() => call.phase === 'closed', 5000, 'call closed');
+    expect(call.closeReason?.cause).toBe('caller-bye');
+    expect(lookups).toEqual([]);
+    expect((engine.created[0] as FakeCallMedia).closed).toBe(true);
+    expect(registry.size).toBe(0);
+  });
+
   it('cleans up when the caller cancels while the room is being joined', async () => {
     const room = await newRoom();
     const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
