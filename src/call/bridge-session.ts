@@ -77,6 +77,10 @@ export class BridgeSession extends TypedEmitter<BridgeSessionEvents> {
   async #onInitiate(ev: InitiateEvent): Promise<void> {
     try {
       const remote = bridgeRemoteOf(ev.content.transport, 'session-initiate');
+      // A new session right after the previous one ended (resume) may find the next transport
+      // still being set up.
+      await this.media.bridgeReady();
+      if (this.#closed) return;
       const local = this.media.bridgeLocal();
       // The answer goes out first: the ICE-lite bridge only answers our checks once Jicofo has
       // told it our ufrag/pwd, which it learns from this transport-info/session-accept.

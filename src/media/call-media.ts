@@ -82,6 +82,11 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
   /** Our ICE credentials, candidates, fingerprint and SSRC for the Jingle answer. */
   bridgeLocal(): BridgeLocal;
   /**
+   * Resolves once bridgeLocal() can answer: right after disconnectBridge() the transport for the
+   * next session is still being set up (a socket to bind) for a moment.
+   */
+  bridgeReady(): Promise<void>;
+  /**
    * Starts ICE/DTLS toward the bridge and joins the room's mixer (callers of one room share the
    * decoding of its remote streams); resolves when connected.
    */

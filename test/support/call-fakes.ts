@@ -105,6 +105,9 @@ export class FakeCallMedia extends TypedEmitter<CallMediaEvents> implements Call
   acceptCallerAnswer(): void {
     this.calls.push('acceptCallerAnswer');
   }
+  async bridgeReady(): Promise<void> {
+    this.calls.push('bridgeReady');
+  }
   bridgeLocal(): BridgeLocal {
     return {
       ufrag: 'gwufrag',

@@ -61,6 +61,11 @@ export class BridgeLeg {
     return t.localParameters();
   }
 
+  /** Resolves once localParameters() can answer (the next transport is prepared). */
+  async ready(): Promise<void> {
+    if (this.#transport === undefined && this.#preparing !== undefined) await this.#preparing;
+  }
+
   /** Starts ICE + DTLS with the bridge; resolves when SRTP flows. */
   async connect(remote: RemoteTransportParameters): Promise<void> {
     const t = this.#transport ?? (await this.#preparing);

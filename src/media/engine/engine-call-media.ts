@@ -156,6 +156,11 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     return { ...p, ssrc: this.ssrc, cname: this.#cname, msid: this.#msid };
   }
 
+  async bridgeReady(): Promise<void> {
+    this.#checkOpen();
+    await this.#leg.ready();
+  }
+
   async connectBridge(roomJid: string, remote: BridgeRemote, audio: NegotiatedAudio, sources: readonly RemoteAudioSource[]): Promise<void> {
     this.#checkOpen();
     if (this.#room !== undefined) this.disconnectBridge();

@@ -174,6 +174,10 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
     return this.inner.bridgeLocal();
   }
 
+  bridgeReady(): Promise<void> {
+    return this.inner.bridgeReady();
+  }
+
   async connectBridge(roomJid: string, remote: BridgeRemote, audio: NegotiatedAudio, sources: readonly RemoteAudioSource[]): Promise<void> {
     this.#inMeeting = true;
     this.#syncBridge();

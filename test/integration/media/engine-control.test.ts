@@ -134,13 +134,8 @@ describe('media engine control', () => {
     expect(phone.received.length - between).toBeGreaterThan(10);
     expect(detectTones(phone.audio(between), 8000, [400])).toEqual([]);
 
-    await until('the next transport', () => {
-      try {
-        return call.bridgeLocal().ufrag !== firstUfrag;
-      } catch {
-        return false;
-      }
-    });
+    await call.bridgeReady();
+    expect(call.bridgeLocal().ufrag).not.toBe(firstUfrag);
     const next = await conf.addEndpoint();
     await call.connectBridge(ROOM, next.bridge.remoteParameters(), FAKE_NEGOTIATED_AUDIO, conf.sources());
     await next.bridge.connected;
@@ -149,6 +144,20 @@ describe('media engine control', () => {
     expect(detectTones(phone.audio(resumed + 5), 8000, [400])).toEqual([400]);
     expect(call.stats().bridge.connected).toBe(true);
     expect(endpoint.bridge.peer).toBeDefined();
+  });
+
+  it('answers for the next session as soon as bridgeReady() resolves, even right after a disconnect', async () => {
+    engine = testEngine();
+    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(engine, conf);
+    phones.push(phone);
+    const firstUfrag = call.bridgeLocal().ufrag;
+    call.disconnectBridge();
+    // No waiting in between: this is the resume race a quick session-initiate would hit.
+    await call.bridgeReady();
+    const next = call.bridgeLocal();
+    expect(next.ufrag).not.toBe(firstUfrag);
+    expect(next.candidates.length).toBeGreaterThan(0);
   });
 
   it('frees every port and timer on close', async () => {
