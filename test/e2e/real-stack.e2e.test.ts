@@ -175,6 +175,35 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
   }
 
   if (mode === 'freeswitch') {
+    it('leaves no FreeSWITCH channel and no call behind over many calls', async () => {
+      const room = await h.newRoom();
+      const conf = conference([600]);
+      for (let i = 0; i < 12; i++) {
+        const endpoint = await conf.addEndpoint();
+        const ph = await RtpPhone.create({ codec: i % 2 === 0 ? 'PCMU' : 'opus' });
+        try {
+          const name = `Caller ${i}`;
+          const call = await h.call(ph, { room, displayName: name, hangup: { by: 'caller', talkMs: 300 } });
+          await h.offerConference(room, name, conf, endpoint);
+          await call.answered();
+          ph.startTone(PHONE_TONE);
+          expect(await call.done(), call.output.slice(-1500)).toBe(0);
+          await until(() => h.gateway.registry.size === 0, 8000, `call ${i} closed`);
+        } finally {
+          await ph.close();
+        }
+      }
+      expect(h.gateway.media.activeCalls).toBe(0);
+      // Each call had two FreeSWITCH channels (phone and engine leg); all must be gone.
+      let channels = '';
+      for (let tries = 0; tries < 40; tries++) {
+        channels = (await fs?.api('show channels count')) ?? '';
+        if (/^0 total/m.test(channels)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(channels).toMatch(/^0 total/m);
+    }, 120_000);
+
     it('ends the call with a clear reason when FreeSWITCH goes away, shows it in health, and recovers', async () => {
       const room = await h.newRoom();
       const conf = conference();

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +137,46 @@ export class FreeswitchServer {
   /** What the log said last time it was read (sync, for assertion messages). */
   tail(_chars = 3000): string {
     return `(see ${join(this.dir, 'log', 'freeswitch.log')})`;
+  }
+
+  /** Runs one API command over the event socket (e.g. `show channels count`) and returns its text. */
+  api(command: string, timeoutMs = 5000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: this.eslPort });
+      let buf = Buffer.alloc(0);
+      let stage: 'auth' | 'reply' | 'api' = 'auth';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no answer to '${command}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (;;) {
+          const end = buf.indexOf('\n\n');
+          if (end < 0) return;
+          const head = buf.subarray(0, end).toString();
+          const length = Number(/^Content-Length: (\d+)$/m.exec(head)?.[1] ?? '0');
+          if (buf.length < end + 2 + length) return;
+          const body = buf.subarray(end + 2, end + 2 + length).toString();
+          buf = buf.subarray(end + 2 + length);
+          if (stage === 'auth' && head.includes('auth/request')) {
+            stage = 'reply';
+            socket.write(`auth ${this.secret}\n\n`);
+          } else if (stage === 'reply' && head.includes('command/reply')) {
+            stage = 'api';
+            socket.write(`api ${command}\n\n`);
+          } else if (stage === 'api' && head.includes('api/response')) {
+            clearTimeout(timer);
+            socket.end('exit\n\n');
+            resolve(body);
+          }
+        }
+      });
+    });
   }
 
   /** Kills FreeSWITCH at once, as a crash would. */
