@@ -154,6 +154,24 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     expect(await call.done(), call.output.slice(-2000)).toBe(0);
   }, 60_000);
 
+  it('takes the PIN sent as SIP INFO digits', async () => {
+    pinRoom = await h.newRoom();
+    const conf = conference([800]);
+    const ph = await phone('PCMU');
+    const call = await h.call(ph, { displayName: 'Info Phone', infoDigits: { afterMs: 1500, digits: '2468#' }, hangup: { by: 'caller', talkMs: 4000 } });
+    cleanups.push(async () => call.kill());
+    await call.answered();
+    ph.startTone(PHONE_TONE, 0);
+    const endpoint = await conf.addEndpoint();
+    await h.offerConference(pinRoom, 'Info Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    conf.start();
+    const mark = ph.received.length;
+    await until(() => ph.received.length > mark + 75, 8000, 'meeting audio after the PIN');
+    expect(detectTones(ph.audio(mark + 25), 8000, [800, 2500])).toEqual([800]);
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+  }, 60_000);
+
   if (mode === 'direct') {
     it('reconnects after drachtio-server restarts and takes calls again', async () => {
       await h.drachtio.restart();

@@ -13,6 +13,8 @@ export interface CallScenarioOptions {
   sdp: string;
   /** 'caller': the phone hangs up after talkMs; 'gateway': the phone waits for the gateway's BYE. */
   hangup: { by: 'caller'; talkMs: number } | { by: 'gateway' };
+  /** Digits sent as INFO application/dtmf-relay after the ACK (each answered 200), `afterMs` in. */
+  infoDigits?: { afterMs: number; digits: string };
 }
 
 function headers(o: CallScenarioOptions, method: string, cseq: number, withPeerTag: boolean): string {
@@ -31,12 +33,33 @@ function headers(o: CallScenarioOptions, method: string, cseq: number, withPeerT
 export function callScenario(o: CallScenarioOptions): string {
   const sdp = o.sdp.trim().split(/\r?\n/).join('\n      ');
   const room = o.room === undefined ? '' : `\n      X-Room-Name: ${o.room}`;
+  const info =
+    o.infoDigits === undefined
+      ? ''
+      : `
+  <pause milliseconds="${o.infoDigits.afterMs}"/>` +
+        [...o.infoDigits.digits]
+          .map(
+            (d, i) => `
+  <send retrans="500"><![CDATA[
+      ${headers(o, 'INFO', 10 + i, true)}
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=${d}
+      Duration=160
+  ]]></send>
+  <recv response="200"/>
+  <pause milliseconds="250"/>`,
+          )
+          .join('');
   const end =
-    o.hangup.by === 'caller'
+    info +
+    (o.hangup.by === 'caller'
       ? `
   <pause milliseconds="${o.hangup.talkMs}"/>
   <send retrans="500"><![CDATA[
-      ${headers(o, 'BYE', 2, true)}
+      ${headers(o, 'BYE', 100, true)}
       Content-Length: 0
 
   ]]></send>
@@ -52,7 +75,7 @@ export function callScenario(o: CallScenarioOptions): string {
       [last_CSeq:]
       Content-Length: 0
 
-  ]]></send>`;
+  ]]></send>`);
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="phone call through the gateway">
