@@ -37,6 +37,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'JIGASI_SIP_TRANSPORT', default: 'UDP', description: 'UDP, TCP or TLS toward the registrar' },
   { name: 'JIGASI_SIP_DEFAULT_ROOM', description: 'Room for calls that name none (else the PIN prompt, else 404)' },
   { name: 'JIGASI_SIP_REGISTER_EXPIRES', default: '600', description: 'Registration expiry asked for, seconds' },
+  { name: 'JIGASI_SIP_KEEP_ALIVE_METHOD', default: 'OPTIONS', description: 'Keep-alive toward the registrar while registered: OPTIONS, CRLF (sent as OPTIONS) or NONE' },
+  { name: 'SIP_KEEP_ALIVE_INTERVAL', default: '25', description: 'Seconds between keep-alives (5-3600)' },
   { name: 'JIGASI_SIP_OUTBOUND_PREFIX', default: '', description: 'Prefix put before numbers dialled out' },
   { name: 'SIP_ROOM_HEADERS', default: 'Jitsi-Conference-Room,X-Room-Name', description: 'INVITE headers naming the room, in order' },
   { name: 'SIP_ROOM_PASSWORD_HEADER', default: 'Jitsi-Conference-Room-Pass', description: 'INVITE header with the room password' },

@@ -14,7 +14,7 @@ import {
   parseUserList,
   type Parsed,
 } from './parse.js';
-import type { GatewayConfig, MediaMode, SipTransport } from './types.js';
+import type { GatewayConfig, MediaMode, SipKeepAliveMethod, SipTransport } from './types.js';
 
 /** Startup stops with this when the configuration has problems; it lists all of them. */
 export class ConfigError extends Error {
@@ -193,6 +193,8 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       transport: (r.optional('JIGASI_SIP_TRANSPORT', (s) => parseEnum<SipTransport>(s, ['udp', 'tcp', 'tls'])) ?? 'udp'),
       defaultRoom: r.optStr('JIGASI_SIP_DEFAULT_ROOM'),
       registerExpires: r.int('JIGASI_SIP_REGISTER_EXPIRES', 60, 86_400),
+      keepAliveMethod: r.optional('JIGASI_SIP_KEEP_ALIVE_METHOD', (s) => parseEnum<SipKeepAliveMethod>(s, ['options', 'crlf', 'none'])) ?? 'options',
+      keepAliveIntervalSeconds: r.int('SIP_KEEP_ALIVE_INTERVAL', 5, 3600),
       roomHeaders: r.list('SIP_ROOM_HEADERS'),
       roomPasswordHeader: r.str('SIP_ROOM_PASSWORD_HEADER'),
       domainBaseHeaders: r.list('SIP_DOMAIN_BASE_HEADERS'),

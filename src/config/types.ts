@@ -2,6 +2,8 @@
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 export type MediaMode = 'direct' | 'freeswitch';
+/** JIGASI_SIP_KEEP_ALIVE_METHOD; drachtio-server's app API cannot send a bare CRLF, so 'crlf' is sent as OPTIONS. */
+export type SipKeepAliveMethod = 'options' | 'crlf' | 'none';
 
 export interface XmppConfig {
   /** Host and port of the XMPP client-to-server listener (XMPP_SERVER / XMPP_PORT). */
@@ -52,6 +54,10 @@ export interface SipConfig {
   defaultRoom: string | undefined;
   /** Registration expiry asked for, seconds (JIGASI_SIP_REGISTER_EXPIRES, 600). */
   registerExpires: number;
+  /** How the registrar is probed while registered (JIGASI_SIP_KEEP_ALIVE_METHOD, OPTIONS). */
+  keepAliveMethod: SipKeepAliveMethod;
+  /** Seconds between keep-alives (SIP_KEEP_ALIVE_INTERVAL, 25). */
+  keepAliveIntervalSeconds: number;
   /** Header names that carry the room, tried in order. */
   roomHeaders: string[];
   roomPasswordHeader: string;

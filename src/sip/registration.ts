@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { Backoff } from '../util/backoff.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { DrachtioConnectionEvents, DrachtioConnectionState } from './drachtio-connection.js';
+import { RegistrationKeepAlive } from './registration-keepalive.js';
 import { cseqNumber, grantedExpiry, requestOutsideDialog, transportParam, uriHost } from './registration-messages.js';
 import { userOf } from './sip-headers.js';
 import type { SrfApi } from './srf-types.js';
@@ -13,7 +14,7 @@ export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 
 /** A REGISTER that did not succeed; `kind` is also the metric label. */
 export class RegistrationError extends Error {
   constructor(
-    readonly kind: 'timeout' | 'transport' | 'auth' | 'rejected',
+    readonly kind: 'timeout' | 'transport' | 'auth' | 'rejected' | 'keepalive',
     /** Final status, when the registrar answered. */
     readonly status: number | undefined,
     message: string,
@@ -58,6 +59,8 @@ export interface RegistrarOptions {
   requestTimeoutMs?: number;
   /** How long stop() waits for the answer to the un-REGISTER, ms (default 2 s). */
   unregisterTimeoutMs?: number;
+  /** OPTIONS probes of the registrar while registered; undefined sends none. */
+  keepAlive?: { intervalMs: number } | undefined;
 }
 
 /**
@@ -65,6 +68,8 @@ export interface RegistrarOptions {
  * failure (timeout, 5xx, auth, lost drachtio connection) it retries with backoff forever and so
  * recovers by itself when the registrar returns (jigasi stopped re-registering after an outage;
  * this must not). Registers again after every drachtio reconnect, and un-registers on stop().
+ * While registered, an optional keep-alive probes the registrar; when it stops answering, the
+ * registration counts as failed at once and is attempted again.
  */
 export class Registrar extends TypedEmitter<RegistrarEvents> {
   readonly #o: RegistrarOptions;
@@ -82,6 +87,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   #expiresAt: number | undefined;
   /** Aborted on stop() so an unanswered REGISTER leaves no timer behind. */
   #inflight = new AbortController();
+  readonly #keepAlive: RegistrationKeepAlive | undefined;
   readonly #onConnected = (): void => this.#registerNow('drachtio connected');
   readonly #onDisconnected = (): void => this.#pause();
 
@@ -94,6 +100,18 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     const user = userOf(opts.aor);
     if (user === undefined || uriHost(opts.aor) === undefined) throw new Error(`invalid SIP account URI '${opts.aor}'`);
     this.#user = user;
+    this.#keepAlive =
+      opts.keepAlive === undefined
+        ? undefined
+        : new RegistrationKeepAlive({
+            srf: opts.srf,
+            aor: opts.aor,
+            server: opts.server,
+            transport: opts.transport,
+            intervalMs: opts.keepAlive.intervalMs,
+            logger: this.#log,
+            onLost: (detail) => this.#keepAliveLost(detail),
+          });
     this.onListenerError((event, err) => this.#log.error({ err, event }, 'registrar listener threw'));
   }
 
@@ -119,6 +137,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#keepAlive?.stop();
     this.#generation++;
     clearTimeout(this.#timer);
     this.#inflight.abort();
@@ -187,6 +206,18 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     this.#timer = setTimeout(() => this.#registerNow('retry'), delayMs);
   }
 
+  /** The registrar stopped answering while we were registered: fail now rather than at the next refresh. */
+  #keepAliveLost(detail: string): void {
+    if (!this.#started || this.#state !== 'registered') return;
+    this.#inflight.abort();
+    this.#inflight = new AbortController();
+    this.#log.warn({ detail }, 'registrar lost; registering again');
+    this.#setState('failed', detail);
+    this.emit('failed', new RegistrationError('keepalive', undefined, detail));
+    // At once, not after a backoff delay: a registrar that restarted has likely lost our binding.
+    this.#registerNow('keep-alive lost');
+  }
+
   #rejected(status: number, reason: string): RegistrationError {
     const kind = status === 401 || status === 407 || status === 403 ? 'auth' : 'rejected';
     return new RegistrationError(kind, status, `registrar answered ${status} ${reason}`);
@@ -246,6 +277,8 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   #setState(state: RegistrationState, detail: string): void {
     if (state === this.#state) return;
     this.#state = state;
+    if (state === 'registered') this.#keepAlive?.start();
+    else this.#keepAlive?.stop();
     this.#log.info({ state, detail }, 'registration state');
     this.emit('state', state, detail);
   }

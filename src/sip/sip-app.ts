@@ -49,6 +49,8 @@ export interface SipAppOptions {
     byeTimeoutMs?: number;
     registerTimeoutMs?: number;
     registerBackoff?: Backoff;
+    /** Replaces SIP_KEEP_ALIVE_INTERVAL (whose floor is 5 s) so tests can probe quickly. */
+    keepAliveIntervalMs?: number;
     /** How long a digest nonce stays fresh before a correct answer is re-challenged stale, ms. */
     nonceTtlMs?: number;
     retryAfterSeconds?: { draining: number; capacity: number };
@@ -100,6 +102,8 @@ export class SipApp {
             password: s.password,
             expiresSeconds: s.registerExpires,
             logger: opts.logger,
+            // CRLF is not something drachtio-server's app API can send, so it gets OPTIONS too.
+            keepAlive: s.keepAliveMethod === 'none' ? undefined : { intervalMs: t.keepAliveIntervalMs ?? s.keepAliveIntervalSeconds * 1000 },
             ...(t.registerTimeoutMs !== undefined ? { requestTimeoutMs: t.registerTimeoutMs } : {}),
             ...(t.registerBackoff !== undefined ? { backoff: t.registerBackoff } : {}),
           })
@@ -146,9 +150,13 @@ export class SipApp {
     this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log, ...(drainingRetry !== undefined ? { retryAfterSeconds: drainingRetry } : {}) }));
     o.connection.on('disconnected', this.#onDisconnected);
     this.registrar?.start();
+    if (this.registrar !== undefined && s.keepAliveMethod === 'crlf') {
+      this.#log.warn('JIGASI_SIP_KEEP_ALIVE_METHOD=CRLF: drachtio-server cannot send bare CRLF keep-alives; sending OPTIONS instead');
+    }
     const open = s.trustedNetworks.length === 0 && s.inboundUsers.length === 0;
     if (open) this.#log.warn('no SIP_TRUSTED_NETWORKS and no SIP_INBOUND_USERS: anyone who reaches the SIP port may call');
-    this.#log.info({ registration: this.registrar !== undefined, open }, 'SIP app started');
+    const keepAlive = this.registrar === undefined || s.keepAliveMethod === 'none' ? 'none' : 'options';
+    this.#log.info({ registration: this.registrar !== undefined, keepAlive, open }, 'SIP app started');
   }
 
   /**

@@ -17,6 +17,8 @@ export function sipConfig(overrides: Partial<SipConfig> = {}): SipConfig {
     transport: 'udp',
     defaultRoom: undefined,
     registerExpires: 600,
+    keepAliveMethod: 'options',
+    keepAliveIntervalSeconds: 25,
     roomHeaders: ['Jitsi-Conference-Room', 'X-Room-Name'],
     roomPasswordHeader: 'Jitsi-Conference-Room-Pass',
     domainBaseHeaders: ['Jitsi-Conference-Domain-Base', 'X-Domain-Base'],
