@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectTones } from '../support/audio.js';
 import { Baresip, baresipAvailable } from '../support/baresip.js';
-import { drachtioAvailable } from '../support/drachtio-server.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
-import { FreeswitchServer, freeswitchAvailable } from '../support/freeswitch.js';
-import { prosodyAvailable } from '../support/prosody.js';
+import { FreeswitchServer } from '../support/freeswitch.js';
+import { realStackAvailability } from '../support/real-parts.js';
 import { until } from '../support/until.js';
 import { RealStackHarness } from './real-stack-harness.js';
 
@@ -16,15 +15,7 @@ import { RealStackHarness } from './real-stack-harness.js';
  * mode and, with FREESWITCH_BIN, through a real FreeSWITCH. baresip cannot add a room header from
  * its console, so each test dials a number the gateway's number map sends to that test's room.
  */
-const missing = [
-  prosodyAvailable() ? undefined : 'prosody',
-  drachtioAvailable() ? undefined : 'drachtio-server (set DRACHTIO_BIN)',
-  baresipAvailable() ? undefined : 'baresip (with ausine, sndfile, g711, opus, menu modules)',
-].filter((m) => m !== undefined);
-const directAvailable = missing.length === 0;
-const fsAvailable = directAvailable && freeswitchAvailable();
-if (!directAvailable) console.log(`skipped: baresip call tests: ${missing.join(', ')} not available`);
-else if (!fsAvailable) console.log('skipped: FreeSWITCH-mode baresip call tests: FreeSWITCH not available (set FREESWITCH_BIN)');
+const { direct: directAvailable, freeswitch: fsAvailable } = realStackAvailability('baresip call tests', [[baresipAvailable(), 'baresip (with ausine, sndfile, g711, opus, menu modules)']]);
 
 const WEB_TONES = [600, 1300];
 const PHONE_TONE = 1700;

@@ -8,6 +8,7 @@ import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { DrachtioDouble, callerDialog, type CapturedRequest, type InjectedRequest } from '../support/drachtio-double/index.js';
 import { FakeFocus } from '../support/fake-focus.js';
+import { gatewayTestEnv } from './gateway-env.js';
 import { offerSession } from './offer-session.js';
 import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
 import type { FakeConference, FakeBridgeEndpoint } from '../support/fake-bridge-audio.js';
@@ -34,18 +35,7 @@ export class GatewayHarness {
     const drachtio = await DrachtioDouble.start({ secret: 'e2e-secret' });
     const config = loadConfig({
       env: {
-        XMPP_SERVER: '127.0.0.1',
-        XMPP_PORT: String(prosody.port),
-        XMPP_DOMAIN: prosody.domain,
-        XMPP_AUTH_DOMAIN: prosody.authDomain,
-        XMPP_MUC_DOMAIN: prosody.mucDomain,
-        XMPP_INTERNAL_MUC_DOMAIN: prosody.internalMucDomain,
-        XMPP_FOCUS_JID: focus.jid,
-        JIGASI_XMPP_PASSWORD: 'jigasi-pw',
-        DRACHTIO_PORT: String(drachtio.connectOptions.port),
-        DRACHTIO_SECRET: 'e2e-secret',
-        HTTP_PORT: '0',
-        MEDIA_ADDRESS: '127.0.0.1',
+        ...gatewayTestEnv(prosody, focus, { port: drachtio.connectOptions.port, secret: 'e2e-secret' }),
         ...env,
       },
     });

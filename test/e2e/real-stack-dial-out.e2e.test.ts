@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xml } from '../../src/xmpp/connection.js';
 import { detectTones } from '../support/audio.js';
-import { drachtioAvailable, sippAvailable } from '../support/drachtio-server.js';
+import { sippAvailable } from '../support/drachtio-server.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
-import { FreeswitchServer, freeswitchAvailable } from '../support/freeswitch.js';
-import { prosodyAvailable } from '../support/prosody.js';
+import { FreeswitchServer } from '../support/freeswitch.js';
+import { realStackAvailability } from '../support/real-parts.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
 import { joinMuc } from '../support/xmpp-client.js';
@@ -15,15 +15,7 @@ import { RealStackHarness, SippCallee } from './real-stack-harness.js';
  * Dial-out from a meeting through a real drachtio-server (DRACHTIO_BIN) to sipp acting as the
  * registrar and the callee, in both media modes (FreeSWITCH mode with FREESWITCH_BIN).
  */
-const missing = [
-  prosodyAvailable() ? undefined : 'prosody',
-  sippAvailable() ? undefined : 'sipp',
-  drachtioAvailable() ? undefined : 'drachtio-server (set DRACHTIO_BIN)',
-].filter((m) => m !== undefined);
-const directAvailable = missing.length === 0;
-const fsAvailable = directAvailable && freeswitchAvailable();
-if (!directAvailable) console.log(`skipped: real-stack dial-out tests: ${missing.join(', ')} not available`);
-else if (!fsAvailable) console.log('skipped: FreeSWITCH-mode real-stack dial-out: FreeSWITCH not available (set FREESWITCH_BIN)');
+const { direct: directAvailable, freeswitch: fsAvailable } = realStackAvailability('real-stack dial-out tests', [[sippAvailable(), 'sipp']]);
 
 const NS_RAYO = 'urn:xmpp:rayo:1';
 const WEB_TONE = 700;

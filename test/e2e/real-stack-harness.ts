@@ -19,6 +19,7 @@ import type { ProsodyHarness } from '../support/prosody.js';
 import type { RtpPhone } from '../support/rtp-phone.js';
 import { answeredMedia, calleeScenario, callScenario, offeredMedia, type CallScenarioOptions } from '../support/sipp-scenario.js';
 import { until } from '../support/until.js';
+import { gatewayTestEnv } from './gateway-env.js';
 import { offerSession } from './offer-session.js';
 
 export class RealStackHarness {
@@ -46,18 +47,7 @@ export class RealStackHarness {
     const fs = opts.freeswitch;
     const config = loadConfig({
       env: {
-        XMPP_SERVER: '127.0.0.1',
-        XMPP_PORT: String(prosody.port),
-        XMPP_DOMAIN: prosody.domain,
-        XMPP_AUTH_DOMAIN: prosody.authDomain,
-        XMPP_MUC_DOMAIN: prosody.mucDomain,
-        XMPP_INTERNAL_MUC_DOMAIN: prosody.internalMucDomain,
-        XMPP_FOCUS_JID: focus.jid,
-        JIGASI_XMPP_PASSWORD: 'jigasi-pw',
-        DRACHTIO_PORT: String(drachtio.adminPort),
-        DRACHTIO_SECRET: drachtio.secret,
-        HTTP_PORT: '0',
-        MEDIA_ADDRESS: '127.0.0.1',
+        ...gatewayTestEnv(prosody, focus, { port: drachtio.adminPort, secret: drachtio.secret }),
         ...(fs === undefined
           ? {}
           : {

@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectTones } from '../support/audio.js';
-import { drachtioAvailable, sippAvailable } from '../support/drachtio-server.js';
+import { sippAvailable } from '../support/drachtio-server.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
-import { FreeswitchServer, freeswitchAvailable } from '../support/freeswitch.js';
-import { prosodyAvailable } from '../support/prosody.js';
+import { FreeswitchServer } from '../support/freeswitch.js';
+import { realStackAvailability } from '../support/real-parts.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
 import { RealStackHarness } from './real-stack-harness.js';
@@ -15,15 +15,7 @@ import { RealStackHarness } from './real-stack-harness.js';
  * FreeSWITCH mode a real FreeSWITCH (FREESWITCH_BIN) answering the phone. Each part missing
  * prints one skipped line.
  */
-const missing = [
-  prosodyAvailable() ? undefined : 'prosody',
-  sippAvailable() ? undefined : 'sipp',
-  drachtioAvailable() ? undefined : 'drachtio-server (set DRACHTIO_BIN)',
-].filter((m) => m !== undefined);
-const directAvailable = missing.length === 0;
-const fsAvailable = directAvailable && freeswitchAvailable();
-if (!directAvailable) console.log(`skipped: real SIP stack tests: ${missing.join(', ')} not available`);
-else if (!fsAvailable) console.log('skipped: FreeSWITCH-mode real stack tests: FreeSWITCH not available (set FREESWITCH_BIN)');
+const { direct: directAvailable, freeswitch: fsAvailable } = realStackAvailability('real SIP stack tests', [[sippAvailable(), 'sipp']]);
 
 const WEB_TONES = [600, 1300];
 const PHONE_TONE = 1700;
@@ -68,14 +60,15 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     return conf;
   }
 
-  it('carries a sipp call into the room with audio both ways; the caller hangs up', async () => {
+  /** A phone in a new room, answered, hearing the meeting's tones and heard by it; the caller hangs up. */
+  async function twoWayCall(codec: 'PCMU' | 'opus', name: string): Promise<void> {
     const room = await h.newRoom();
     const conf = conference();
     const endpoint = await conf.addEndpoint();
-    const ph = await phone('PCMU');
-    const call = await h.call(ph, { room, displayName: 'Real Phone', hangup: { by: 'caller', talkMs: 5000 } });
+    const ph = await phone(codec);
+    const call = await h.call(ph, { room, displayName: name, hangup: { by: 'caller', talkMs: 4500 } });
     cleanups.push(async () => call.kill());
-    await h.offerConference(room, 'Real Phone', conf, endpoint);
+    await h.offerConference(room, name, conf, endpoint);
     await endpoint.bridge.connected;
     await call.answered();
     conf.start();
@@ -84,32 +77,16 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 8000, `phone audio at the bridge\n${h.diagnostics()}`);
     await until(() => ph.received.length > from + 75, 8000, 'meeting audio at the phone');
     expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
-    expect(detectTones(ph.audio(from + 25), 8000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
+    expect(detectTones(ph.audio(from + 25), ph.sampleRate, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
 
     expect(await call.done(), call.output.slice(-2000)).toBe(0);
     await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
     expect(h.gateway.media.activeCalls).toBe(0);
-  }, 60_000);
+  }
 
-  it('carries a wideband phone (Opus) both ways', async () => {
-    const room = await h.newRoom();
-    const conf = conference();
-    const endpoint = await conf.addEndpoint();
-    const ph = await phone('opus');
-    const call = await h.call(ph, { room, displayName: 'Opus Phone', hangup: { by: 'caller', talkMs: 4000 } });
-    cleanups.push(async () => call.kill());
-    await h.offerConference(room, 'Opus Phone', conf, endpoint);
-    await endpoint.bridge.connected;
-    await call.answered();
-    conf.start();
-    ph.startTone(PHONE_TONE);
-    const from = ph.received.length;
-    await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 8000, 'phone audio at the bridge');
-    await until(() => ph.received.length > from + 75, 8000, 'meeting audio at the phone');
-    expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
-    expect(detectTones(ph.audio(from + 25), 16000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
-    expect(await call.done(), call.output.slice(-2000)).toBe(0);
-  }, 60_000);
+  it('carries a sipp call into the room with audio both ways; the caller hangs up', () => twoWayCall('PCMU', 'Real Phone'), 60_000);
+
+  it('carries a wideband phone (Opus) both ways', () => twoWayCall('opus', 'Opus Phone'), 60_000);
 
   it('sends BYE to the phone when a moderator kicks the caller', async () => {
     const room = await h.newRoom();
