@@ -4,7 +4,9 @@
  * optionally into one journal shared between them so tests can check the order across objects.
  */
 import { EventEmitter } from 'node:events';
+import { silentLogger } from '../../src/log.js';
 import type { FsEndpoint, FsEndpointOptions, FsMediaServer, FsPlayCollect } from '../../src/media/freeswitch/fs-types.js';
+import { Backoff } from '../../src/util/backoff.js';
 
 /** An SDP as FreeSWITCH writes it, with the given payload types and attribute lines. */
 export function fsSdp(payloads: string, attrs: readonly string[], port = 16384): string {
@@ -125,3 +127,15 @@ export class FakeFsMediaServer implements FsMediaServer {
     for (const l of this.#lostListeners.splice(0)) l(reason);
   }
 }
+
+/** FreeswitchConnection options every unit test shares: a fixed address, no logs, fast retries. */
+export const TEST_CONNECTION = {
+  host: '127.0.0.1',
+  port: 8021,
+  secret: 'ClueCon',
+  profile: 'drachtio_mrf',
+  logger: silentLogger(),
+  get backoff(): Backoff {
+    return new Backoff(5, 20);
+  },
+};

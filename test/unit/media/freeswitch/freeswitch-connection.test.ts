@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../../src/log.js';
 import type { EslProbeResult } from '../../../../src/media/freeswitch/esl-probe.js';
 import { FreeswitchConnection } from '../../../../src/media/freeswitch/freeswitch-connection.js';
-import { Backoff } from '../../../../src/util/backoff.js';
-import { FakeFsMediaServer } from '../../../support/fs-fakes.js';
+import { FakeFsMediaServer, TEST_CONNECTION } from '../../../support/fs-fakes.js';
 import { until } from '../../../support/until.js';
 
 const OK: EslProbeResult = { ok: true };
@@ -17,12 +15,7 @@ function setup(probeResults: EslProbeResult[], fallback: EslProbeResult = OK) {
   const problemsSeen: Array<string | undefined> = [];
   const servers: FakeFsMediaServer[] = [];
   const conn: FreeswitchConnection = new FreeswitchConnection({
-    host: '127.0.0.1',
-    port: 8021,
-    secret: 'ClueCon',
-    profile: 'drachtio_mrf',
-    logger: silentLogger(),
-    backoff: new Backoff(5, 20),
+    ...TEST_CONNECTION,
     probe: async (host, port, secret) => {
       probes.push(`${host}:${port}:${secret}`);
       problemsSeen.push(conn.problem);
@@ -84,12 +77,7 @@ describe('FreeswitchConnection', () => {
     let failures = 1;
     const problems: Array<string | undefined> = [];
     const conn: FreeswitchConnection = new FreeswitchConnection({
-      host: '127.0.0.1',
-      port: 8021,
-      secret: 'ClueCon',
-      profile: 'drachtio_mrf',
-      logger: silentLogger(),
-      backoff: new Backoff(5, 20),
+      ...TEST_CONNECTION,
       probe: async () => OK,
       connector: async () => {
         problems.push(conn.problem);
@@ -148,12 +136,7 @@ describe('FreeswitchConnection', () => {
     const gate = new Promise<void>((r) => (release = r));
     const servers: FakeFsMediaServer[] = [];
     const conn = new FreeswitchConnection({
-      host: '127.0.0.1',
-      port: 8021,
-      secret: 'ClueCon',
-      profile: 'drachtio_mrf',
-      logger: silentLogger(),
-      backoff: new Backoff(5, 20),
+      ...TEST_CONNECTION,
       probe: async () => OK,
       connector: async () => {
         await gate;
@@ -176,12 +159,7 @@ describe('FreeswitchConnection', () => {
     const gates: Array<() => void> = [];
     const servers: FakeFsMediaServer[] = [];
     const conn = new FreeswitchConnection({
-      host: '127.0.0.1',
-      port: 8021,
-      secret: 'ClueCon',
-      profile: 'drachtio_mrf',
-      logger: silentLogger(),
-      backoff: new Backoff(5, 20),
+      ...TEST_CONNECTION,
       connectTimeoutMs: 30,
       probe: async () => OK,
       connector: async () => {

@@ -3,9 +3,8 @@ import { silentLogger } from '../../../../src/log.js';
 import type { CallMedia } from '../../../../src/media/call-media.js';
 import { FreeswitchConnection } from '../../../../src/media/freeswitch/freeswitch-connection.js';
 import { FreeswitchMediaEngine, MediaUnavailableError } from '../../../../src/media/freeswitch/freeswitch-media-engine.js';
-import { Backoff } from '../../../../src/util/backoff.js';
 import { FakeCallMedia, FakeMediaEngine } from '../../../support/call-fakes.js';
-import { FakeFsMediaServer } from '../../../support/fs-fakes.js';
+import { FakeFsMediaServer, TEST_CONNECTION } from '../../../support/fs-fakes.js';
 import { until } from '../../../support/until.js';
 
 /** The bridge-side engine; remembers being closed and can hold a creation back. */
@@ -31,12 +30,7 @@ afterEach(async () => {
 function setup() {
   const servers: FakeFsMediaServer[] = [];
   const connection = new FreeswitchConnection({
-    host: '127.0.0.1',
-    port: 8021,
-    secret: 'ClueCon',
-    profile: 'drachtio_mrf',
-    logger: silentLogger(),
-    backoff: new Backoff(5, 20),
+    ...TEST_CONNECTION,
     probe: async () => ({ ok: true }),
     connector: async () => {
       const ms = new FakeFsMediaServer();
