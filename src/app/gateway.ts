@@ -100,7 +100,7 @@ export class Gateway {
       this.media = new FreeswitchMediaEngine(
         engine,
         this.freeswitch,
-        { promptDir: fs.promptDir, callerRtpTimeoutMs: config.timeouts.callerRtpHangup ? config.timeouts.callerRtpMs : 0 },
+        { promptDir: fs.promptDir, callerRtpTimeoutMs: config.timeouts.callerRtpMs },
         logger.child({ component: 'media' }),
       );
     } else {

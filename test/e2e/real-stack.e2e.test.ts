@@ -228,3 +228,44 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
 
 describe.skipIf(!directAvailable)('real drachtio-server and sipp, MEDIA_MODE=direct', () => callSuite('direct'));
 describe.skipIf(!fsAvailable)('real drachtio-server, sipp and FreeSWITCH, MEDIA_MODE=freeswitch', () => callSuite('freeswitch'));
+
+describe.skipIf(!fsAvailable)('FreeSWITCH watching the phone RTP (CALLER_RTP_TIMEOUT_HANGUP)', () => {
+  let h: RealStackHarness;
+  let fs: FreeswitchServer;
+
+  beforeAll(async () => {
+    fs = await FreeswitchServer.start();
+    h = await RealStackHarness.start({ freeswitch: fs, env: { CALLER_RTP_TIMEOUT: '1500', CALLER_RTP_TIMEOUT_HANGUP: 'true' } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await fs?.stop();
+  }, 30_000);
+
+  it('hangs the phone up as a timeout when its RTP stops', async () => {
+    const room = await h.newRoom();
+    const conf = new FakeConference({ speakers: [{ freqHz: 600 }] });
+    const ph = await RtpPhone.create({ codec: 'PCMU' });
+    try {
+      const endpoint = await conf.addEndpoint();
+      const call = await h.call(ph, { room, displayName: 'Silent Phone', hangup: { by: 'gateway' } });
+      await h.offerConference(room, 'Silent Phone', conf, endpoint);
+      await call.answered();
+      ph.startTone(PHONE_TONE);
+      await until(() => (endpoint.gateway()?.packets ?? 0) > 25, 8000, 'phone audio at the bridge');
+      const stoppedAt = Date.now();
+      ph.stopAudio();
+      expect(await call.done(15_000), call.output.slice(-1500)).toBe(0);
+      const afterMs = Date.now() - stoppedAt;
+      // FreeSWITCH's media_timeout, not the meeting or a fixed timer, ended it.
+      expect(afterMs).toBeGreaterThan(1000);
+      expect(afterMs).toBeLessThan(8000);
+      await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
+      const ended = await h.gateway.metrics.callsTotal.get();
+      expect(ended.values.find((v) => v.labels['result'] === 'timeout')?.value).toBe(1);
+    } finally {
+      await ph.close();
+      await conf.close();
+    }
+  }, 60_000);
+});

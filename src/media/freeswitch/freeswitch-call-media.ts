@@ -15,11 +15,12 @@ import type { NegotiatedAudio } from '../../xmpp/jingle/negotiate.js';
 import type { BridgeLocal, BridgeRemote, CallMedia, CallMediaEvents, CallMediaStats, RemoteAudioSource } from '../call-media.js';
 import { engineLegCodecs, phoneCodecOf } from './engine-leg-codecs.js';
 import type { FsDestroyEvent, FsEndpoint, FsMediaServer } from './fs-types.js';
+import { PacketFlowWatch } from './packet-flow-watch.js';
 
 export interface FreeswitchCallSettings {
   /** Directory, as FreeSWITCH sees it, holding the prompts as `<name>.wav`. */
   promptDir: string;
-  /** FreeSWITCH hangs the phone channel up after this long without RTP; 0 turns it off. */
+  /** Time without the phone's RTP (while bridged) before callerMediaTimeout; 0 turns it off. */
   callerRtpTimeoutMs: number;
   /** How long close() waits for FreeSWITCH to confirm each channel's hangup. */
   destroyTimeoutMs?: number;
@@ -60,6 +61,7 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
   #bridgeOps: Promise<void> = Promise.resolve();
   #failed = false;
   #closing: Promise<void> | undefined;
+  readonly #rtpWatch: PacketFlowWatch;
 
   constructor(
     private readonly ms: FsMediaServer,
@@ -75,8 +77,18 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
     for (const name of FORWARDED_EVENTS) {
       inner.on(name, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => void)(name, ...args));
     }
-    // The engine's own caller-RTP timeout would only watch FreeSWITCH's leg (silent until the
-    // bridge is made); FreeSWITCH watches the phone instead (media_timeout on its channel).
+    // The engine's own caller-RTP timeout is off in this mode (FreeSWITCH's leg is silent while
+    // not bridged); the phone's RTP is watched here, while bridged (packet-flow-watch.ts).
+    this.#rtpWatch = new PacketFlowWatch({
+      timeoutMs: settings.callerRtpTimeoutMs,
+      count: () => inner.stats().caller.packetsReceived,
+      onTimeout: () => {
+        if (this.#closing === undefined) this.emit('callerMediaTimeout');
+      },
+      onResumed: () => {
+        if (this.#closing === undefined) this.emit('callerMediaResumed');
+      },
+    });
   }
 
   // ---- caller side ------------------------------------------------------------------------------
@@ -224,6 +236,7 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
 
   async #close(): Promise<void> {
     this.released(this);
+    this.#rtpWatch.stop();
     const eps = [this.#phone, this.#engineLeg].filter((e): e is FsEndpoint => e !== undefined);
     await Promise.all(eps.map((ep) => this.#destroy(ep)));
     await this.inner.close();
@@ -253,9 +266,6 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
     });
     ep.on('destroy', (ev) => this.#phoneGone(ev));
     await this.#keepAfterBridge(ep);
-    if (this.settings.callerRtpTimeoutMs > 0) {
-      await ep.set('media_timeout', String(this.settings.callerRtpTimeoutMs));
-    }
     return ep;
   }
 
@@ -325,6 +335,8 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
         if (want) await phone.bridge(engine);
         else await phone.unbridge();
         this.#bridged = want;
+        if (want) this.#rtpWatch.start();
+        else this.#rtpWatch.stop();
       } catch (err) {
         this.log.warn({ err, bridge: want }, 'FreeSWITCH bridge change failed');
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/log.js';
-import type { BridgeRemote } from '../../../../src/media/call-media.js';
+import type { BridgeRemote, CallMediaStats } from '../../../../src/media/call-media.js';
 import { SdpNegotiationError } from '../../../../src/media/caller/sdp-negotiation.js';
 import type { CallerCodecName } from '../../../../src/media/caller/sdp-types.js';
 import { FreeswitchCallMedia, type FreeswitchCallSettings } from '../../../../src/media/freeswitch/freeswitch-call-media.js';
@@ -29,6 +29,14 @@ class RecordingCallMedia extends FakeCallMedia {
     return super.offerToCaller();
   }
 
+  /** What the engine leg has received from FreeSWITCH so far. */
+  packetsFromFreeswitch = 0;
+
+  override stats(): CallMediaStats {
+    const s = super.stats();
+    return { ...s, caller: { ...s.caller, packetsReceived: this.packetsFromFreeswitch } };
+  }
+
   override acceptCallerAnswer(answer?: string): void {
     if (answer !== undefined) this.answers.push(answer);
     super.acceptCallerAnswer();
@@ -53,6 +61,7 @@ function setup(settings: Partial<FreeswitchCallSettings> = {}) {
   const events: string[] = [];
   media.on('callerDtmf', (d) => events.push(`callerDtmf:${d}`));
   media.on('callerMediaTimeout', () => events.push('callerMediaTimeout'));
+  media.on('callerMediaResumed', () => events.push('callerMediaResumed'));
   media.on('callerMediaFailed', () => events.push('callerMediaFailed'));
   media.on('bridgeConnected', () => events.push('bridgeConnected'));
   media.on('bridgeFailed', (r) => events.push(`bridgeFailed:${r}`));
@@ -89,11 +98,23 @@ describe('FreeswitchCallMedia: answering the phone', () => {
     expect(bridgeOps(phone)).toEqual([]);
   });
 
-  it('sets media_timeout on the phone channel when a caller RTP timeout is configured', async () => {
-    const { phone, engineLeg, media } = setup({ callerRtpTimeoutMs: 15000 });
+  it('reports the phone going quiet while bridged, and its return, from the engine leg counter', async () => {
+    const { phone, inner, media, events } = setup({ callerRtpTimeoutMs: 120 });
     await media.answerCaller(PHONE_OFFER);
-    expect(phone.calls).toContain('set:media_timeout=15000');
-    expect(engineLeg.calls.some((c) => c.startsWith('set:media_timeout'))).toBe(false);
+    // Not bridged yet (e.g. a PIN prompt): FreeSWITCH's leg is silent and that means nothing.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(events).not.toContain('callerMediaTimeout');
+    await media.connectBridge('room@conference.test', REMOTE, AUDIO, []);
+    await until(() => bridgeOps(phone).length > 0, 1000, 'bridge');
+    const flowing = setInterval(() => (inner.packetsFromFreeswitch += 1), 20);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(events).not.toContain('callerMediaTimeout');
+    clearInterval(flowing);
+    await until(() => events.includes('callerMediaTimeout'), 1000, 'timeout');
+    inner.packetsFromFreeswitch += 1;
+    await until(() => events.includes('callerMediaResumed'), 1000, 'resumed');
+    expect(events.filter((e) => e === 'callerMediaTimeout')).toHaveLength(1);
+    await media.close();
   });
 
   it('handles a re-INVITE by renegotiating the phone channel only', async () => {
