@@ -76,11 +76,6 @@ export class FakeFsEndpoint extends EventEmitter implements FsEndpoint {
     return '+OK';
   }
 
-  async set(param: string, value: string): Promise<unknown> {
-    this.#record(`set:${param}=${value}`);
-    return undefined;
-  }
-
   destroy(): Promise<void> {
     this.#record('destroy');
     return this.hangOnDestroy ? new Promise<void>(() => undefined) : Promise.resolve();

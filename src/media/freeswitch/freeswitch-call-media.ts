@@ -102,8 +102,11 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
       await phone.modify(offerSdp);
       return phone.local.sdp;
     }
+    const t0 = performance.now();
     const ep = await this.#adoptPhone(await this.ms.createEndpoint({ remoteSdp: offerSdp }));
+    const t1 = performance.now();
     await this.#connectEngineLeg(ep.local.sdp);
+    this.log.debug({ phoneLegMs: Math.round(t1 - t0), engineLegMs: Math.round(performance.now() - t1) }, 'FreeSWITCH answered the phone');
     return ep.local.sdp;
   }
 
@@ -291,9 +294,11 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
    * dialplan set: FreeSWITCH's defaults hang a channel up when its bridge ends.
    */
   async #keepAfterBridge(ep: FsEndpoint): Promise<void> {
-    await ep.set('hangup_after_bridge', 'false');
-    await ep.set('park_after_bridge', 'true');
+    // An API command, not the `set` application: applications queue behind the channel's own
+    // work (about 80 ms each here), API commands run at once.
+    await ep.api('uuid_setvar_multi', `${ep.uuid} hangup_after_bridge=false;park_after_bridge=true`);
   }
+
 
   #phoneGone(ev: FsDestroyEvent | undefined): void {
     if (this.#closing !== undefined) return;

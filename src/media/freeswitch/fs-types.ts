@@ -38,7 +38,6 @@ export interface FsEndpoint {
   bridge(other: FsEndpoint): Promise<void>;
   unbridge(): Promise<void>;
   api(command: string, args: string): Promise<unknown>;
-  set(param: string, value: string): Promise<unknown>;
   destroy(): Promise<void>;
   on(event: 'dtmf', listener: (ev: FsDtmfEvent) => void): unknown;
   on(event: 'destroy', listener: (ev?: FsDestroyEvent) => void): unknown;
