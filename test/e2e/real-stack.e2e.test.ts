@@ -88,6 +88,28 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
 
   it('carries a wideband phone (Opus) both ways', () => twoWayCall('opus', 'Opus Phone'), 60_000);
 
+  it('takes a hold and a resume (re-INVITEs) and carries audio again after it', async () => {
+    const room = await h.newRoom();
+    const conf = conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone('PCMU');
+    const call = await h.call(ph, { room, displayName: 'Hold Phone', hold: { afterMs: 600, holdMs: 1000 }, hangup: { by: 'caller', talkMs: 3000 } });
+    cleanups.push(async () => call.kill());
+    await h.offerConference(room, 'Hold Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    await call.answered();
+    conf.start();
+    ph.startTone(PHONE_TONE);
+    // sipp checks each answer's direction (recvonly to the hold, sendrecv to the resume).
+    await new Promise((r) => setTimeout(r, 2200));
+    const from = ph.received.length;
+    const atBridge = endpoint.gateway()?.packets ?? 0;
+    await until(() => ph.received.length > from + 50, 8000, `meeting audio after the resume\n${call.output.slice(-1500)}`);
+    await until(() => (endpoint.gateway()?.packets ?? 0) > atBridge + 40, 8000, 'phone audio at the bridge after the resume');
+    expect(detectTones(ph.audio(from + 10), 8000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+  }, 60_000);
+
   it('sends BYE to the phone when a moderator kicks the caller', async () => {
     const room = await h.newRoom();
     const conf = conference();

@@ -13,6 +13,8 @@ export interface CallScenarioOptions {
   sdp: string;
   /** 'caller': the phone hangs up after talkMs; 'gateway': the phone waits for the gateway's BYE. */
   hangup: { by: 'caller'; talkMs: number } | { by: 'gateway' };
+  /** A hold (re-INVITE a=sendonly) `afterMs` after the ACK, then a resume (a=sendrecv) `holdMs` later. */
+  hold?: { afterMs: number; holdMs: number };
   /** Digits sent as INFO application/dtmf-relay after the ACK (each answered 200), `afterMs` in. */
   infoDigits?: { afterMs: number; digits: string };
 }
@@ -53,7 +55,32 @@ export function callScenario(o: CallScenarioOptions): string {
   <pause milliseconds="250"/>`,
           )
           .join('');
+  const reinvite = (cseq: number, direction: 'sendonly' | 'sendrecv', expect: RegExp): string => `
+  <send retrans="500"><![CDATA[
+      ${headers(o, 'INVITE', cseq, true)}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      ${sdp.replace(/a=sendrecv/, `a=${direction}`).replace(/^o=(\S+) (\S+) (\d+)/m, `o=$1 $2 ${cseq}`)}
+
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200" rrs="true">
+    <action><ereg regexp="${expect.source}" search_in="body" check_it="true" assign_to="dir${cseq}"/><log message="REINVITE ${cseq} [$dir${cseq}]"/></action>
+  </recv>
+  <send><![CDATA[
+      ${headers(o, 'ACK', cseq, true)}
+      Content-Length: 0
+
+  ]]></send>`;
+  const hold =
+    o.hold === undefined
+      ? ''
+      : `
+  <pause milliseconds="${o.hold.afterMs}"/>${reinvite(3, 'sendonly', /a=recvonly/)}
+  <pause milliseconds="${o.hold.holdMs}"/>${reinvite(4, 'sendrecv', /a=sendrecv/)}`;
   const end =
+    hold +
     info +
     (o.hangup.by === 'caller'
       ? `

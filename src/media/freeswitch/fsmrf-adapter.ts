@@ -28,6 +28,34 @@ export class FreeswitchError extends Error {
   override readonly name = 'FreeswitchError';
 }
 
+/** A refused offer becomes SdpNegotiationError (the phone gets 488); anything else FreeswitchError. */
+function offerFailure(err: unknown, what: string): Error {
+  const status = sipErrorStatus(err);
+  if (status === 488 || status === 415 || status === 606) return new SdpNegotiationError(`FreeSWITCH refused the offer (${status})`);
+  return new FreeswitchError(`${what}: ${status ?? (err as Error).message}`, { cause: err });
+}
+
+/** The library's Endpoint as an FsEndpoint, with FreeSWITCH's refusals of a re-offer translated. */
+function fsEndpoint(ep: Mrf.Endpoint): FsEndpoint {
+  return {
+    uuid: ep.uuid,
+    get local() {
+      return ep.local;
+    },
+    play: (file) => ep.play(file),
+    playCollect: (opts) => ep.playCollect(opts),
+    modify: (sdp) => ep.modify(sdp).catch((err: unknown) => Promise.reject(offerFailure(err, 'FreeSWITCH did not take the new offer'))),
+    bridge: (other) => ep.bridge(other.uuid),
+    unbridge: () => ep.unbridge(),
+    api: (command, args) => ep.api(command, args),
+    destroy: () => ep.destroy(),
+    on(event: 'dtmf' | 'destroy', listener: (...args: never[]) => void) {
+      return ep.on(event, listener as (...args: unknown[]) => void);
+    },
+    removeAllListeners: () => ep.removeAllListeners(),
+  } as FsEndpoint;
+}
+
 class FsmrfMediaServer implements FsMediaServer {
   #lost = false;
   #listeners: Array<(reason: string) => void> = [];
@@ -41,14 +69,9 @@ class FsmrfMediaServer implements FsMediaServer {
   async createEndpoint(opts: FsEndpointOptions): Promise<FsEndpoint> {
     if (this.#lost) throw new FreeswitchError('FreeSWITCH is not connected');
     try {
-      const ep = await this.ms.createEndpoint(opts.remoteSdp === undefined ? {} : { remoteSdp: opts.remoteSdp });
-      return ep as unknown as FsEndpoint;
+      return fsEndpoint(await this.ms.createEndpoint(opts.remoteSdp === undefined ? {} : { remoteSdp: opts.remoteSdp }));
     } catch (err) {
-      const status = sipErrorStatus(err);
-      if (status === 488 || status === 415 || status === 606) {
-        throw new SdpNegotiationError(`FreeSWITCH refused the offer (${status})`);
-      }
-      throw new FreeswitchError(`FreeSWITCH endpoint not created: ${status ?? (err as Error).message}`, { cause: err });
+      throw offerFailure(err, 'FreeSWITCH endpoint not created');
     }
   }
 
