@@ -3,14 +3,17 @@ import type { CallMedia } from '../media/call-media.js';
 import { JigasiInfoType, type DtmfDigit, type JsonInfoMessage } from '../sip/info-payloads.js';
 import type { SipLeg } from '../sip/sip-leg.js';
 import type { ConferenceSession } from '../xmpp/conference/index.js';
+import { KeypadCommands } from './keypad.js';
 
 /**
- * The meeting's control over the caller and the caller's IVR over the meeting: moderator mute,
- * web DTMF toward the phone, and jigasi's JSON INFO protocol (mute requests, room password,
- * heartbeats). Kicks and room destruction end the call and are handled by the call itself.
+ * The meeting's control over the caller and the caller's over the meeting: moderator mute, the
+ * caller's keypad (`*6` mute toggle), web DTMF toward the phone, and jigasi's JSON INFO protocol
+ * (mute requests, room password, heartbeats). Kicks and room destruction end the call and are handled by the call itself.
  */
 export class MeetingControl {
   #infoCounter = 0;
+  #muted = false;
+  readonly #keypad = new KeypadCommands({ toggleMute: () => this.#setMuted(!this.#muted, 'keypad') });
 
   constructor(
     private readonly leg: SipLeg,
@@ -21,6 +24,8 @@ export class MeetingControl {
     conference.on('muteRequested', (ev) => this.#onModeratorMute(ev.muted, ev.actor));
     media.on('bridgeDtmf', (digit) => this.#toCaller(digit));
     leg.on('jsonInfo', (msg) => this.#onJsonInfo(msg));
+    media.on('callerDtmf', (digit) => this.#keypad.press(digit, 'rtp'));
+    leg.on('dtmf', (info) => this.#keypad.press(info.digit, 'info'));
   }
 
   /** Sends a jigasi-protocol INFO to the SIP side (best effort: an IVR may not understand it). */
@@ -37,12 +42,21 @@ export class MeetingControl {
       return;
     }
     this.log.info({ actor }, 'muted by a moderator');
+    this.#muted = true;
     this.media.setMuted(true);
     if (this.leg.state === 'answered') {
       this.leg
         .sendJsonInfo({ kind: 'mute', type: 'muteRequest', id: undefined, audioMuted: true, status: undefined })
         .catch((err: unknown) => this.log.debug({ err }, 'mute INFO not accepted'));
     }
+  }
+
+  /** The caller mutes or unmutes themself (keypad or an IVR's mute request). */
+  #setMuted(muted: boolean, by: 'keypad' | 'sip-info'): void {
+    this.#muted = muted;
+    this.log.info({ muted, by }, 'caller mute changed');
+    this.media.setMuted(muted);
+    this.conference.setAudioMuted(muted).catch((err: unknown) => this.log.debug({ err }, 'audiomuted not published'));
   }
 
   #toCaller(digit: string): void {
@@ -58,8 +72,7 @@ export class MeetingControl {
     if (msg.kind === 'mute') {
       if (msg.type !== 'muteRequest' || msg.audioMuted === undefined) return;
       const muted = msg.audioMuted;
-      this.media.setMuted(muted);
-      this.conference.setAudioMuted(muted).catch((err: unknown) => this.log.debug({ err }, 'audiomuted not published'));
+      this.#setMuted(muted, 'sip-info');
       this.leg
         .sendJsonInfo({ kind: 'mute', type: 'muteResponse', id: msg.id, audioMuted: muted, status: 'OK' })
         .catch((err: unknown) => this.log.debug({ err }, 'muteResponse not accepted'));

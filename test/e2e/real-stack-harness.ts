@@ -96,7 +96,8 @@ export class RealStackHarness {
       [
         `127.0.0.1:${this.drachtio.sipPort}`,
         ...['-sf', scenario, '-i', '127.0.0.1', '-p', String(sippPort), '-mp', String(sippMedia)],
-        ...['-m', '1', '-l', '1', '-timeout', '90s', '-timeout_error', '-nostdin', '-trace_logs', '-log_file', logFile],
+        // -aa: answer INFO/UPDATE/NOTIFY 200 as phones do (the gateway sends jigasi's JSON INFOs).
+        ...['-m', '1', '-l', '1', '-aa', '-timeout', '90s', '-timeout_error', '-nostdin', '-trace_logs', '-log_file', logFile],
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

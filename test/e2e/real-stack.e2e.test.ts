@@ -110,6 +110,29 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     expect(await call.done(), call.output.slice(-2000)).toBe(0);
   }, 60_000);
 
+  it('unmutes with *6 typed on the phone after a moderator mute', async () => {
+    const room = await h.newRoom();
+    const conf = conference();
+    const endpoint = await conf.addEndpoint();
+    const ph = await phone('PCMU');
+    const call = await h.call(ph, { room, displayName: 'Keypad Phone', hangup: { by: 'caller', talkMs: 6000 } });
+    cleanups.push(async () => call.kill());
+    const occupant = await h.offerConference(room, 'Keypad Phone', conf, endpoint);
+    await endpoint.bridge.connected;
+    await call.answered();
+    conf.start();
+    ph.startTone(PHONE_TONE);
+    await until(() => (endpoint.gateway()?.packets ?? 0) > 30, 8000, 'phone audio at the bridge');
+    await h.focus.sendMute(occupant, true, `${room}/moderator`);
+    await h.focus.waitFor((s) => s.attrs['from'] === occupant && s.getChildText('audiomuted') === 'true');
+    await ph.sendDigits('*6');
+    await h.focus.waitFor((s) => s.attrs['from'] === occupant && s.getChildText('audiomuted') === 'false', 8000);
+    const mark = endpoint.gateway()?.packets ?? 0;
+    await until(() => (endpoint.gateway()?.packets ?? 0) > mark + 40, 8000, 'phone audio after the unmute');
+    expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toContain(PHONE_TONE);
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+  }, 60_000);
+
   it('sends BYE to the phone when a moderator kicks the caller', async () => {
     const room = await h.newRoom();
     const conf = conference();

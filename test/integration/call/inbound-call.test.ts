@@ -129,6 +129,27 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('audiomuted') === 'true');
   });
 
+  it('lets the caller unmute with *6 after a moderator muted them, and mute again', async () => {
+    const room = await newRoom();
+    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 'sid-k');
+    await until(() => call.phase === 'connected');
+    await focus.sendMute(gw.occupantJid, true, `${room}/moderator`);
+    const media = engine.created[0] as FakeCallMedia;
+    await until(() => media.muted, 2000, 'muted');
+    // RFC 4733 digits from the phone's RTP.
+    media.emit('callerDtmf', '*');
+    media.emit('callerDtmf', '6');
+    expect(media.muted).toBe(false);
+    await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('audiomuted') === 'false');
+    // The same command typed as SIP INFO digits.
+    leg.emit('dtmf', { digit: '*', durationMs: 100 });
+    leg.emit('dtmf', { digit: '6', durationMs: 100 });
+    expect(media.muted).toBe(true);
+    await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('audiomuted') === 'true');
+  });
+
   it('keeps the caller through a remote session-terminate and resumes on a new session-initiate', async () => {
     const room = await newRoom();
     const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
