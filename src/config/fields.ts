@@ -32,7 +32,8 @@ export const FIELDS: readonly FieldSpec[] = [
   // SIP
   { name: 'JIGASI_SIP_URI', description: 'SIP account to register, e.g. sip:jitsi@pbx.example.com' },
   { name: 'JIGASI_SIP_PASSWORD', secret: true, description: 'Digest password of JIGASI_SIP_URI' },
-  { name: 'JIGASI_SIP_SERVER', description: 'Registrar/proxy; registration is on when set' },
+  { name: 'JIGASI_SIP_SERVER', description: 'Registrar/proxy (dial-outs go there too); registration is on when set' },
+  { name: 'SIP_REGISTER', default: 'true', description: 'false: do not REGISTER at JIGASI_SIP_SERVER (a trunk that takes calls by source address); dial-outs still go there' },
   { name: 'JIGASI_SIP_PORT', default: '5060', description: 'Registrar port' },
   { name: 'JIGASI_SIP_TRANSPORT', default: 'UDP', description: 'UDP, TCP or TLS toward the registrar' },
   { name: 'JIGASI_SIP_DEFAULT_ROOM', description: 'Room for calls that name none (else the PIN prompt, else 404)' },

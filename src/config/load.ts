@@ -189,6 +189,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       uri: r.optional('JIGASI_SIP_URI', parseSipUri),
       password: r.optStr('JIGASI_SIP_PASSWORD'),
       server: r.optStr('JIGASI_SIP_SERVER'),
+      register: r.bool('SIP_REGISTER'),
       port: r.int('JIGASI_SIP_PORT', 1, 65535),
       transport: (r.optional('JIGASI_SIP_TRANSPORT', (s) => parseEnum<SipTransport>(s, ['udp', 'tcp', 'tls'])) ?? 'udp'),
       defaultRoom: r.optStr('JIGASI_SIP_DEFAULT_ROOM'),
@@ -285,9 +286,9 @@ function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string
   need(c.media.portMin <= c.media.portMax, `JIGASI_PORT_MIN (${c.media.portMin}) must not exceed JIGASI_PORT_MAX (${c.media.portMax})`);
   need(isIpv4(c.media.address), `MEDIA_ADDRESS: '${c.media.address}' must be an IPv4 address (it goes into SDP and ICE candidates)`);
   need(isIpv4(c.media.bindAddress), `MEDIA_BIND_ADDRESS: '${c.media.bindAddress}' must be an IPv4 address`);
-  if (c.sip.server !== undefined) {
-    need(c.sip.uri !== undefined, 'JIGASI_SIP_URI: is required when JIGASI_SIP_SERVER is set (registration)');
-    need(c.sip.password !== undefined, 'JIGASI_SIP_PASSWORD: is required when JIGASI_SIP_SERVER is set (registration)');
+  if (c.sip.server !== undefined && c.sip.register) {
+    need(c.sip.uri !== undefined, 'JIGASI_SIP_URI: is required when JIGASI_SIP_SERVER is set (registration; SIP_REGISTER=false for a trunk without it)');
+    need(c.sip.password !== undefined, 'JIGASI_SIP_PASSWORD: is required when JIGASI_SIP_SERVER is set (registration; SIP_REGISTER=false for a trunk without it)');
   }
   need(c.sip.roomHeaders.length > 0, 'SIP_ROOM_HEADERS: must name at least one header');
   if (c.xmpp.callLogin.mode === 'anonymous' && raw.get('ENABLE_AUTH') !== undefined && c.xmpp.callLogin.domain === '') {

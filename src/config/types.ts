@@ -48,6 +48,8 @@ export interface SipConfig {
   password: string | undefined;
   /** Registrar / outbound proxy; registration is enabled when set (JIGASI_SIP_SERVER). */
   server: string | undefined;
+  /** Whether to REGISTER at `server` (SIP_REGISTER); false for a trunk that needs no registration. */
+  register: boolean;
   port: number;
   transport: SipTransport;
   /** Room used when an INVITE names none (JIGASI_SIP_DEFAULT_ROOM). */

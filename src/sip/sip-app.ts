@@ -92,7 +92,7 @@ export class SipApp {
     const s = opts.config;
     const t = opts.timing ?? {};
     this.registrar =
-      s.server !== undefined && s.server !== '' && s.uri !== undefined
+      s.register && s.server !== undefined && s.server !== '' && s.uri !== undefined
         ? new Registrar({
             srf: this.#srf,
             connection: opts.connection,

@@ -141,6 +141,19 @@ describe('dial-out', () => {
     expect((await pending).state).toBe('answered');
   });
 
+  it('dials through a trunk at JIGASI_SIP_SERVER without registering there when SIP_REGISTER=false', async () => {
+    h = await SipAppHarness.start({
+      sip: { uri: 'sip:jigasi@pbx.example.com', server: '127.0.0.1', port: 5091, register: false, password: 'trunkpw', outboundPrefix: '0' },
+    });
+    expect(h.app.registrar).toBeUndefined();
+    const pending = h.app.placeCall({ number: '5550100', localSdp: LOCAL_SDP });
+    const invite = await h.double.waitForRequest('INVITE');
+    expect(invite.uri).toMatch(/^sip:05550100@127\.0\.0\.1:5091/);
+    h.double.respond(invite, 200, { body: CALLEE_SDP });
+    expect((await pending).state).toBe('answered');
+    expect(h.double.requests.map((r) => r.method)).toEqual(['INVITE']);
+  });
+
   it('refuses a dial string that cannot be a SIP user without sending anything', async () => {
     const app = await start();
     await expect(app.app.placeCall({ number: 'bob<script>', localSdp: LOCAL_SDP })).rejects.toMatchObject({ reason: 'invalid-number' });

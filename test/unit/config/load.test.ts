@@ -85,6 +85,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('needs no account password for a trunk that is not registered at (SIP_REGISTER=false)', () => {
+    const c = loadConfig({ env: { ...base, JIGASI_SIP_SERVER: 'trunk.example.com', SIP_REGISTER: 'false' } });
+    expect(c.sip).toMatchObject({ server: 'trunk.example.com', register: false, password: undefined });
+    expect(problemsOf(() => loadConfig({ env: { ...base, JIGASI_SIP_SERVER: 'trunk.example.com' } })).join('\n')).toContain('JIGASI_SIP_PASSWORD');
+  });
+
   it('wants an absolute FREESWITCH_PROMPT_DIR in freeswitch mode', () => {
     expect(problemsOf(() => loadConfig({ env: { ...base, MEDIA_MODE: 'freeswitch', FREESWITCH_PROMPT_DIR: 'sounds' } }))).toEqual([
       "FREESWITCH_PROMPT_DIR: 'sounds' must be an absolute path (FreeSWITCH resolves it)",

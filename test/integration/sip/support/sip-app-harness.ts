@@ -13,6 +13,7 @@ export function sipConfig(overrides: Partial<SipConfig> = {}): SipConfig {
     uri: undefined,
     password: undefined,
     server: undefined,
+    register: true,
     port: 5060,
     transport: 'udp',
     defaultRoom: undefined,
