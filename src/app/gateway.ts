@@ -122,6 +122,8 @@ export class Gateway {
         ...(config.statsId !== undefined ? { statsId: config.statsId } : {}),
         version: config.version,
         joinTimeoutMs: x.joinTimeoutMs,
+        // Where Jitsi's av_moderation component lives in every deployment (docker-jitsi-meet too).
+        avModerationJid: `avmoderation.${x.domain}`,
       },
       timeouts: config.timeouts,
       pinLookup: config.sip.conferenceMapperUrl === undefined ? undefined : new ConferenceMapperClient(config.sip.conferenceMapperUrl),

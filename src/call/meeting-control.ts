@@ -2,18 +2,23 @@ import type { Logger } from '../log.js';
 import type { CallMedia } from '../media/call-media.js';
 import { JigasiInfoType, type DtmfDigit, type JsonInfoMessage } from '../sip/info-payloads.js';
 import type { SipLeg } from '../sip/sip-leg.js';
+import type { AvModerationUpdate } from '../xmpp/conference/av-moderation.js';
 import type { ConferenceSession } from '../xmpp/conference/index.js';
 import { KeypadCommands } from './keypad.js';
 
 /**
  * The meeting's control over the caller and the caller's over the meeting: moderator mute, the
- * caller's keypad (`*6` mute toggle), web DTMF toward the phone, and jigasi's JSON INFO protocol
- * (mute requests, room password, heartbeats). Kicks and room destruction end the call and are handled by the call itself.
+ * caller's keypad (`*6` mute toggle), audio moderation (an unapproved caller raises a hand
+ * instead of unmuting), web DTMF toward the phone, and jigasi's JSON INFO protocol (mute requests,
+ * room password, heartbeats). Kicks and room destruction end the call and are handled by the call itself.
  */
 export class MeetingControl {
   #infoCounter = 0;
   #muted = false;
-  readonly #keypad = new KeypadCommands({ toggleMute: () => this.#setMuted(!this.#muted, 'keypad') });
+  /** Audio moderation ("ask to unmute") in the room, and whether this caller may speak. */
+  #moderation = { enabled: false, approved: false };
+  #handRaised = false;
+  readonly #keypad = new KeypadCommands({ toggleMute: () => this.#requestMute(!this.#muted, 'keypad') });
 
   constructor(
     private readonly leg: SipLeg,
@@ -22,6 +27,7 @@ export class MeetingControl {
     private readonly log: Logger,
   ) {
     conference.on('muteRequested', (ev) => this.#onModeratorMute(ev.muted, ev.actor));
+    conference.on('avModeration', (update) => this.#onModeration(update));
     media.on('bridgeDtmf', (digit) => this.#toCaller(digit));
     leg.on('jsonInfo', (msg) => this.#onJsonInfo(msg));
     media.on('callerDtmf', (digit) => this.#keypad.press(digit, 'rtp'));
@@ -51,12 +57,41 @@ export class MeetingControl {
     }
   }
 
-  /** The caller mutes or unmutes themself (keypad or an IVR's mute request). */
-  #setMuted(muted: boolean, by: 'keypad' | 'sip-info'): void {
+  /**
+   * The caller mutes or unmutes themself (keypad or an IVR's mute request). Under audio
+   * moderation an unapproved caller cannot unmute: the hand goes up instead, as the web client
+   * does, and a moderator's approval lets the next request through. False when refused.
+   */
+  #requestMute(muted: boolean, by: 'keypad' | 'sip-info'): boolean {
+    if (!muted && this.#moderation.enabled && !this.#moderation.approved) {
+      this.log.info({ by }, 'unmute refused by audio moderation; raising the hand');
+      this.#setHand(true);
+      return false;
+    }
     this.#muted = muted;
     this.log.info({ muted, by }, 'caller mute changed');
     this.media.setMuted(muted);
     this.conference.setAudioMuted(muted).catch((err: unknown) => this.log.debug({ err }, 'audiomuted not published'));
+    if (!muted) this.#setHand(false);
+    return true;
+  }
+
+  #setHand(raised: boolean): void {
+    if (raised === this.#handRaised) return;
+    this.#handRaised = raised;
+    this.conference.setRaisedHand(raised ? Date.now() : null).catch((err: unknown) => this.log.debug({ err }, 'raised hand not published'));
+  }
+
+  #onModeration(update: AvModerationUpdate): void {
+    if (update.kind === 'enabled') {
+      this.#moderation.enabled = update.enabled;
+      // A new round of moderation starts from "not approved"; the component says who is.
+      if (update.enabled) this.#moderation.approved = false;
+      this.notify(JigasiInfoType.avModerationEnabled, update.enabled);
+      return;
+    }
+    this.#moderation.approved = update.approved;
+    this.notify(update.approved ? JigasiInfoType.avModerationApproved : JigasiInfoType.avModerationDenied);
   }
 
   #toCaller(digit: string): void {
@@ -71,10 +106,9 @@ export class MeetingControl {
   #onJsonInfo(msg: JsonInfoMessage): void {
     if (msg.kind === 'mute') {
       if (msg.type !== 'muteRequest' || msg.audioMuted === undefined) return;
-      const muted = msg.audioMuted;
-      this.#setMuted(muted, 'sip-info');
+      const granted = this.#requestMute(msg.audioMuted, 'sip-info');
       this.leg
-        .sendJsonInfo({ kind: 'mute', type: 'muteResponse', id: msg.id, audioMuted: muted, status: 'OK' })
+        .sendJsonInfo({ kind: 'mute', type: 'muteResponse', id: msg.id, audioMuted: this.#muted, status: granted ? 'OK' : 'FAILED' })
         .catch((err: unknown) => this.log.debug({ err }, 'muteResponse not accepted'));
       return;
     }

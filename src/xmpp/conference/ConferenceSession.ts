@@ -1,3 +1,4 @@
+import { parseAvModeration } from './av-moderation.js';
 import type { Element } from '@xmpp/xml';
 import type { Logger } from '../../log.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
@@ -372,6 +373,12 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   }
 
   #onMessage(stanza: Element): void {
+    const moderation = this.#opts.avModerationJid === undefined ? undefined : parseAvModeration(stanza, this.#opts.avModerationJid);
+    if (moderation !== undefined) {
+      this.#log.info({ moderation }, 'AV moderation update');
+      this.emit('avModeration', moderation);
+      return;
+    }
     if (!this.#lobby?.waiting || !isInvitationFrom(stanza, this.roomJid)) return;
     this.#log.info('invited into the room from the lobby');
     this.#lobby.admit();

@@ -1,3 +1,4 @@
+import type { AvModerationUpdate } from './av-moderation.js';
 import type { Logger } from '../../log.js';
 
 export type CallDirection = 'in' | 'out';
@@ -44,6 +45,8 @@ export interface ConferenceSessionOptions {
    * default DEFAULT_DISCO_FEATURES (+ audio-mute when enabled). Advertise only what is implemented.
    */
   discoFeatures?: readonly string[];
+  /** Bare JID of the av_moderation component whose messages are believed (`avmoderation.<domain>`). */
+  avModerationJid?: string;
   logger: Logger;
 }
 
@@ -86,6 +89,8 @@ export interface ConferenceSessionEvents extends Record<string, unknown[]> {
   roomDestroyed: [{ reason?: string; alternateRoom?: string }];
   /** Occupants of the main room other than ourselves (the focus included). */
   occupantsChanged: [{ count: number; joined?: Occupant; left?: Occupant }];
+  /** AV moderation of audio switched on/off, or this participant approved/unapproved. */
+  avModeration: [AvModerationUpdate];
   /** Rayo `<hangup/>` from the meeting (dial-out calls). */
   hangupRequested: [{ from: string }];
   /** The XMPP connection went away without close(). */

@@ -3,7 +3,7 @@ import { InboundCall } from '../../../src/call/inbound-call.js';
 import type { CallDeps } from '../../../src/call/call-deps.js';
 import { CallRegistry } from '../../../src/call/registry.js';
 import type { InboundRoute } from '../../../src/sip/sip-leg.js';
-import type { Element } from '../../../src/xmpp/connection.js';
+import { xml, type Element } from '../../../src/xmpp/connection.js';
 import { buildSessionInitiate, buildSessionTerminate, FakeFocus, loopbackTransport } from '../../support/fake-focus.js';
 import { startConferenceProsody } from '../../support/fake-focus/session-fixture.js';
 import { FakeCallMedia, FakeLeg, FakeMediaEngine, fakeMeta, testCallDeps } from '../../support/call-fakes.js';
@@ -148,6 +148,39 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     leg.emit('dtmf', { digit: '6', durationMs: 100 });
     expect(media.muted).toBe(true);
     await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('audiomuted') === 'true');
+  });
+
+  it('raises the hand instead of unmuting while audio moderation has not approved the caller', async () => {
+    const room = await newRoom();
+    // In a deployment the av_moderation component sends these; here the focus plays it.
+    const moderatorJid = focus.jid.split('/')[0] ?? focus.jid;
+    const d = deps();
+    d.conference = { ...d.conference, avModerationJid: moderatorJid };
+    const { call } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const gw = await focus.waitForGateway(room);
+    await initiate(gw.occupantJid, 'sid-av');
+    await until(() => call.phase === 'connected');
+    const tell = (body: object): Promise<void> =>
+      focus.client.send(xml('message', { to: gw.realJid ?? '' }, xml('json-message', { xmlns: 'http://jitsi.org/jitmeet' }, JSON.stringify(body))));
+    await tell({ type: 'av_moderation', enabled: true, mediaType: 'audio' });
+    await focus.sendMute(gw.occupantJid, true, `${room}/moderator`);
+    const media = engine.created[0] as FakeCallMedia;
+    await until(() => media.muted, 2000, 'muted');
+
+    media.emit('callerDtmf', '*');
+    media.emit('callerDtmf', '6');
+    const hand = await focus.waitFor((s) => s.attrs['from'] === gw.occupantJid && s.getChildText('jitsi_participant_raisedHand') !== null);
+    expect(Number(hand.getChildText('jitsi_participant_raisedHand'))).toBeGreaterThan(0);
+    expect(media.muted).toBe(true);
+
+    await tell({ type: 'av_moderation', approved: true, mediaType: 'audio' });
+    await new Promise((r) => setTimeout(r, 200));
+    media.emit('callerDtmf', '*');
+    media.emit('callerDtmf', '6');
+    expect(media.muted).toBe(false);
+    await focus.waitFor(
+      (s) => s.attrs['from'] === gw.occupantJid && s.getChildText('audiomuted') === 'false' && s.getChildText('jitsi_participant_raisedHand') === null,
+    );
   });
 
   it('keeps the caller through a remote session-terminate and resumes on a new session-initiate', async () => {
