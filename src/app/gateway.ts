@@ -83,7 +83,8 @@ export class Gateway {
       portRange: { min: config.media.portMin, max: config.media.portMax },
       opusComplexity: config.media.opusComplexity,
       prompts: PromptStore.load(opts.promptsDir ?? PROMPTS_DIR),
-      // In FreeSWITCH mode the engine's caller side faces FreeSWITCH, which watches the phone's RTP.
+      // In FreeSWITCH mode the engine's caller side faces FreeSWITCH, silent while not bridged: the
+      // phone's RTP is watched on the bridged leg instead (media/freeswitch/packet-flow-watch.ts).
       timeouts: { bridgeMediaMs: config.timeouts.bridgeMediaMs, callerMediaMs: freeswitchMode ? 0 : config.timeouts.callerRtpMs },
       logger: logger.child({ component: 'media' }),
     });
