@@ -189,8 +189,10 @@ describe('media engine control', () => {
     await closeAll(undefined, conf, phones);
     conf = undefined;
     phones = [];
-    // Closed handles leave the list on a later turn of the event loop.
-    await until('sockets and timers back to where they were', () => countResources('UDPWrap') === udpBefore && countResources('Timeout') === timersBefore, 2000);
+    // Closed handles leave the list on a later turn of the event loop. At most as many as before:
+    // on a busy machine the previous test's last handles may still be closing when the baseline
+    // is taken, and they only ever lower the count; a leak raises it.
+    await until('sockets and timers back to where they were', () => countResources('UDPWrap') <= udpBefore && countResources('Timeout') <= timersBefore, 2000);
   });
 });
 
