@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { LegEndedError, SipLegStateError } from './errors.js';
 import { LegBase, type LegContext } from './leg-base.js';
 import { respond } from './respond.js';
@@ -35,6 +36,17 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
   #answering: Promise<void> | undefined;
   #hangup: Promise<void> | undefined;
   readonly #onCancel = (): void => this.#cancelled();
+  /**
+   * An UPDATE before our answer. With an offer it cannot be taken while the INVITE's own offer
+   * is unanswered: RFC 3311 §5.2 wants 500 with a random Retry-After of up to 10 s. Without one
+   * it is a refresh or keep-alive and gets 200.
+   */
+  readonly #onEarlyUpdate = (update: SrfIncomingRequest, res: SrfServerResponse): void => {
+    const hasOffer = (update.body ?? '').trim() !== '';
+    this.log.info({ hasOffer }, 'UPDATE before the answer');
+    if (hasOffer) void respond(res, 500, { headers: { 'Retry-After': String(randomInt(0, 11)) } }, this.log);
+    else void respond(res, 200, {}, this.log);
+  };
 
   constructor(opts: InboundLegOptions) {
     super(opts.callId, opts);
@@ -42,6 +54,7 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
     this.#remoteSdp = opts.offer;
     this.lateOffer = opts.offer === undefined;
     opts.req.on('cancel', this.#onCancel);
+    opts.req.on('update', this.#onEarlyUpdate);
   }
 
   get state(): SipLegState {
@@ -56,7 +69,9 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
   ringing(): void {
     if (this.#phase !== 'ringing' || this.#ringingSent) return;
     this.#ringingSent = true;
-    void respond(this.#opts.res, 180, {}, this.log);
+    // A 180 with a To tag starts an early dialog, so it carries a Contact (RFC 3261 §12.1.1);
+    // drachtio-server puts its own address where the host says localhost.
+    void respond(this.#opts.res, 180, { headers: { Contact: '<sip:gateway@localhost>' } }, this.log);
   }
 
   answer(localSdp: string): Promise<void> {
@@ -76,6 +91,7 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
     const why = reason ?? 'rejected';
     this.#phase = 'ended';
     this.#opts.req.removeListener('cancel', this.#onCancel);
+    this.#opts.req.removeListener('update', this.#onEarlyUpdate);
     const sent = respond(this.#opts.res, status, { headers: { Reason: sipReason(status, why) } }, this.log);
     this.#opts.countResponse(status);
     this.end('rejected', `${status} ${why}`);
@@ -90,6 +106,7 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
   protected markEnded(): void {
     this.#phase = 'ended';
     this.#opts.req.removeListener('cancel', this.#onCancel);
+    this.#opts.req.removeListener('update', this.#onEarlyUpdate);
   }
 
   protected onRemoteBye(reason: string): void {
@@ -128,6 +145,7 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
       throw new LegEndedError('answer-failed', detail);
     }
     this.#opts.req.removeListener('cancel', this.#onCancel);
+    this.#opts.req.removeListener('update', this.#onEarlyUpdate);
     this.#opts.countResponse(200);
     const session = this.attach(dialog, localSdp, this.#remoteSdp);
     let ackBody: string | undefined;

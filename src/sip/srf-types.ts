@@ -34,7 +34,10 @@ export interface SrfIncomingRequest extends SrfMessage {
   readonly payload: readonly SrfPayloadPart[] | undefined;
   /** For an initial INVITE: emitted after drachtio-server answered a CANCEL with 487 itself. */
   on(event: 'cancel', listener: (cancel: SrfMessage) => void): unknown;
+  /** For an initial INVITE not yet answered: an UPDATE in its early dialog. */
+  on(event: 'update', listener: (update: SrfIncomingRequest, res: SrfServerResponse) => void): unknown;
   removeListener(event: 'cancel', listener: (cancel: SrfMessage) => void): unknown;
+  removeListener(event: 'update', listener: (update: SrfIncomingRequest, res: SrfServerResponse) => void): unknown;
 }
 
 export interface SrfSendOptions {

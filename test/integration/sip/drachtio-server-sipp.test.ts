@@ -40,6 +40,8 @@ interface AnsweredCallOptions {
   inviteCseq?: number;
   /** In-dialog steps after the ACK, given the next CSeq; `requests` is how many CSeqs they use. */
   middle?: { steps: (cseq: number) => string[]; requests: number };
+  /** The opening already received the provisional responses. */
+  skipRinging?: boolean;
 }
 
 /** A call answered and confirmed, then the middle steps, then the phone's BYE. */
@@ -48,8 +50,7 @@ function answeredCall(o: AnsweredCallOptions = {}): string {
   const middle = o.middle ?? { steps: () => [], requests: 0 };
   return scenario('answered call', [
     ...(o.opening ?? [invite(cseq)]),
-    recv(100, { optional: true }),
-    recv(180),
+    ...(o.skipRinging === true ? [] : [recv(100, { optional: true }), recv(180)]),
     recv(200, { rrs: true }),
     request('ACK', { cseq, inDialog: true }),
     ...middle.steps(cseq + 1),
@@ -124,6 +125,34 @@ describe.skipIf(!available)('SipApp on a real drachtio-server, called by sipp', 
       await expect.poll(() => events, { timeout: 5000 }).toEqual(['cancelled', 'ended:cancelled']);
       expect(gw.calls[0]!.leg.state).toBe('ended');
       expect(gw.responses).toEqual([487]);
+    }, TEST_TIMEOUT);
+
+    it('answers an UPDATE while ringing: 500 with Retry-After to an offer (RFC 3311), 200 to a refresh', async () => {
+      gw.onCall = ({ leg }) => {
+        setTimeout(() => void leg.answer(GATEWAY_SDP).catch(() => undefined), 1500);
+      };
+      const run = await runSipp(
+        answeredCall({
+          opening: [
+            invite(1),
+            recv(100, { optional: true }),
+            recv(180, { rrs: true }),
+            request('UPDATE', { cseq: 2, inDialog: true, contentType: 'application/sdp', body: sdpOffer({ version: 2 }) }),
+            recv(500, { actions: header('Retry-After', '[0-9]+') }),
+            request('UPDATE', { cseq: 3, inDialog: true }),
+            recv(200),
+          ],
+          skipRinging: true,
+          // The BYE's CSeq must follow the two UPDATEs'.
+          middle: { steps: () => [], requests: 2 },
+        }),
+        { target: gw.target },
+      );
+      expectRun(run, gw);
+      const retry = Number(run.logged('RETRY-AFTER')[0]);
+      expect(retry).toBeGreaterThanOrEqual(0);
+      expect(retry).toBeLessThanOrEqual(10);
+      expect(gw.calls[0]?.endCause).toBe('remote-bye');
     }, TEST_TIMEOUT);
 
     it('answers hold and unhold re-INVITEs through the reinvite handler', async () => {
