@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectTones } from '../support/audio.js';
 import { sippAvailable } from '../support/drachtio-server.js';
-import { FakeConference } from '../support/fake-bridge-audio.js';
+import { FakeConference, type FakeBridgeEndpoint } from '../support/fake-bridge-audio.js';
 import { FreeswitchServer } from '../support/freeswitch.js';
 import { realStackAvailability } from '../support/real-parts.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
-import { RealStackHarness } from './real-stack-harness.js';
+import type { CallScenarioOptions } from '../support/sipp-scenario.js';
+import { RealStackHarness, type SippCall } from './real-stack-harness.js';
 
 /**
  * Whole calls through real SIP parts: sipp dialling a real drachtio-server (DRACHTIO_BIN), and in
@@ -60,17 +61,27 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     return conf;
   }
 
-  /** A phone in a new room, answered, hearing the meeting's tones and heard by it; the caller hangs up. */
-  async function twoWayCall(codec: 'PCMU' | 'opus', name: string): Promise<void> {
+  /** A phone in a new room, dialled by sipp, offered the conference and answered. */
+  async function answeredCall(
+    name: string,
+    codec: 'PCMU' | 'PCMA' | 'opus',
+    scenario: Omit<CallScenarioOptions, 'sdp' | 'room' | 'displayName'>,
+  ): Promise<{ room: string; conf: FakeConference; endpoint: FakeBridgeEndpoint; ph: RtpPhone; call: SippCall; occupant: string }> {
     const room = await h.newRoom();
     const conf = conference();
     const endpoint = await conf.addEndpoint();
     const ph = await phone(codec);
-    const call = await h.call(ph, { room, displayName: name, hangup: { by: 'caller', talkMs: 4500 } });
+    const call = await h.call(ph, { room, displayName: name, ...scenario });
     cleanups.push(async () => call.kill());
-    await h.offerConference(room, name, conf, endpoint);
+    const occupant = await h.offerConference(room, name, conf, endpoint);
     await endpoint.bridge.connected;
     await call.answered();
+    return { room, conf, endpoint, ph, call, occupant };
+  }
+
+  /** A phone in a new room, answered, hearing the meeting's tones and heard by it; the caller hangs up. */
+  async function twoWayCall(codec: 'PCMU' | 'opus', name: string): Promise<void> {
+    const { conf, endpoint, ph, call } = await answeredCall(name, codec, { hangup: { by: 'caller', talkMs: 4500 } });
     conf.start();
     ph.startTone(PHONE_TONE);
     const from = ph.received.length;
@@ -89,15 +100,7 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
   it('carries a wideband phone (Opus) both ways', () => twoWayCall('opus', 'Opus Phone'), 60_000);
 
   it('takes a hold and a resume (re-INVITEs) and carries audio again after it', async () => {
-    const room = await h.newRoom();
-    const conf = conference();
-    const endpoint = await conf.addEndpoint();
-    const ph = await phone('PCMU');
-    const call = await h.call(ph, { room, displayName: 'Hold Phone', hold: { afterMs: 600, holdMs: 1000 }, hangup: { by: 'caller', talkMs: 3000 } });
-    cleanups.push(async () => call.kill());
-    await h.offerConference(room, 'Hold Phone', conf, endpoint);
-    await endpoint.bridge.connected;
-    await call.answered();
+    const { conf, endpoint, ph, call } = await answeredCall('Hold Phone', 'PCMU', { hold: { afterMs: 600, holdMs: 1000 }, hangup: { by: 'caller', talkMs: 3000 } });
     conf.start();
     ph.startTone(PHONE_TONE);
     // sipp checks each answer's direction (recvonly to the hold, sendrecv to the resume).
@@ -111,15 +114,7 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
   }, 60_000);
 
   it('unmutes with *6 typed on the phone after a moderator mute', async () => {
-    const room = await h.newRoom();
-    const conf = conference();
-    const endpoint = await conf.addEndpoint();
-    const ph = await phone('PCMU');
-    const call = await h.call(ph, { room, displayName: 'Keypad Phone', hangup: { by: 'caller', talkMs: 6000 } });
-    cleanups.push(async () => call.kill());
-    const occupant = await h.offerConference(room, 'Keypad Phone', conf, endpoint);
-    await endpoint.bridge.connected;
-    await call.answered();
+    const { room, conf, endpoint, ph, call, occupant } = await answeredCall('Keypad Phone', 'PCMU', { hangup: { by: 'caller', talkMs: 6000 } });
     conf.start();
     ph.startTone(PHONE_TONE);
     await until(() => (endpoint.gateway()?.packets ?? 0) > 30, 8000, 'phone audio at the bridge');
@@ -134,15 +129,7 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
   }, 60_000);
 
   it('sends BYE to the phone when a moderator kicks the caller', async () => {
-    const room = await h.newRoom();
-    const conf = conference();
-    const endpoint = await conf.addEndpoint();
-    const ph = await phone('PCMA');
-    const call = await h.call(ph, { room, displayName: 'Kicked Phone', hangup: { by: 'gateway' } });
-    cleanups.push(async () => call.kill());
-    const occupant = await h.offerConference(room, 'Kicked Phone', conf, endpoint);
-    await endpoint.bridge.connected;
-    await call.answered();
+    const { room, endpoint, ph, call, occupant } = await answeredCall('Kicked Phone', 'PCMA', { hangup: { by: 'gateway' } });
     ph.startTone(PHONE_TONE);
     await until(() => (endpoint.gateway()?.packets ?? 0) > 30, 8000, 'phone audio at the bridge');
     await h.focus.kick(room, occupant.slice(occupant.indexOf('/') + 1));
@@ -245,14 +232,7 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     }, 120_000);
 
     it('ends the call with a clear reason when FreeSWITCH goes away, shows it in health, and recovers', async () => {
-      const room = await h.newRoom();
-      const conf = conference();
-      const endpoint = await conf.addEndpoint();
-      const ph = await phone('PCMU');
-      const call = await h.call(ph, { room, displayName: 'Lost Phone', hangup: { by: 'gateway' } });
-      cleanups.push(async () => call.kill());
-      await h.offerConference(room, 'Lost Phone', conf, endpoint);
-      await call.answered();
+      const { call } = await answeredCall('Lost Phone', 'PCMU', { hangup: { by: 'gateway' } });
       await until(() => h.gateway.registry.size === 1 && h.gateway.media.activeCalls === 1, 8000, 'call up');
 
       await fs?.kill();
