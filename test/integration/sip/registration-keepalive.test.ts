@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RegistrationError, RegistrationState } from '../../../src/sip/registration.js';
 import { Backoff } from '../../../src/util/backoff.js';
 import type { CapturedRequest } from '../../support/drachtio-double/index.js';
-import { SipAppHarness, type HarnessOptions } from './support/sip-app-harness.js';
+import { closeRegistered, SipAppHarness, type HarnessOptions } from './support/sip-app-harness.js';
 
 const ACCOUNT = { uri: 'sip:jigasi@pbx.test', password: 's3cret', server: '127.0.0.1', port: 5099 };
 /** Keep-alive interval (and so probe timeout) of these tests, ms. */
@@ -11,17 +11,7 @@ const INTERVAL = 300;
 let h: SipAppHarness | undefined;
 
 afterEach(async () => {
-  const r = h?.app.registrar;
-  if (h && r && (r.state === 'registered' || r.expiresAt !== undefined)) {
-    // Answer the un-REGISTER that stop() sends, so teardown does not wait for its timeout.
-    const answering = h.double.waitForRequest('REGISTER', 3000).then(
-      (req) => h?.double.respond(req, 200),
-      () => undefined,
-    );
-    await h.app.stop();
-    await answering;
-  }
-  await h?.close();
+  await closeRegistered(h);
   h = undefined;
 });
 

@@ -2,23 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RegistrationState } from '../../../src/sip/registration.js';
 import { Backoff } from '../../../src/util/backoff.js';
 import { digestChallenge, digestResponse, parseDigest, type CapturedRequest } from '../../support/drachtio-double/index.js';
-import { SipAppHarness, type HarnessOptions } from './support/sip-app-harness.js';
+import { closeRegistered, SipAppHarness, type HarnessOptions } from './support/sip-app-harness.js';
 
 const ACCOUNT = { uri: 'sip:jigasi@pbx.test', password: 's3cret', server: '127.0.0.1', port: 5099 };
 
 let h: SipAppHarness | undefined;
 
 afterEach(async () => {
-  if (h && h.app.registrar?.state === 'registered') {
-    // Answer the un-REGISTER that stop() sends, so teardown does not wait for its timeout.
-    const answering = h.double.waitForRequest('REGISTER', 3000).then(
-      (r) => h?.double.respond(r, 200),
-      () => undefined,
-    );
-    await h.app.stop();
-    await answering;
-  }
-  await h?.close();
+  await closeRegistered(h);
   h = undefined;
 });
 

@@ -129,3 +129,20 @@ export class SipAppHarness {
     await this.double.close();
   }
 }
+
+/**
+ * Closes a harness whose app may hold a registration: the un-REGISTER that stop() sends is
+ * answered, so teardown does not wait for its timeout.
+ */
+export async function closeRegistered(h: SipAppHarness | undefined): Promise<void> {
+  const r = h?.app.registrar;
+  if (h && r && (r.state === 'registered' || r.expiresAt !== undefined)) {
+    const answering = h.double.waitForRequest('REGISTER', 3000).then(
+      (req) => h.double.respond(req, 200),
+      () => undefined,
+    );
+    await h.app.stop();
+    await answering;
+  }
+  await h?.close();
+}
