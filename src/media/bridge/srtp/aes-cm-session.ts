@@ -52,9 +52,7 @@ export class AesCmSrtpSession implements SrtpSession {
     if (headerLength < 0) throw new RangeError('cannot protect a malformed RTP packet');
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    const state = this.#streams.sendingRtp(ssrc, seq);
-    const roc = state.rocFor(seq);
-    state.commit(seq, roc);
+    const roc = this.#streams.sendRtpRoc(ssrc, seq);
 
     const out = Buffer.allocUnsafe(length + TAG);
     packet.copy(out, 0, 0, length);
@@ -73,11 +71,8 @@ export class AesCmSrtpSession implements SrtpSession {
     }
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    // State is created only once a packet authenticates: spoofed SSRCs must not grow the table.
-    const state = this.#streams.receivedRtp(ssrc);
-    const roc = state === undefined ? 0 : state.rocFor(seq);
-    const index = roc * 65536 + seq;
-    if (state !== undefined && !state.replay.isFresh(index)) {
+    const roc = this.#streams.receiveRtpRoc(ssrc, seq);
+    if (roc < 0) {
       this.counters.replays++;
       return null;
     }
@@ -88,7 +83,7 @@ export class AesCmSrtpSession implements SrtpSession {
     }
     this.#counter(this.#in.rtpSalt, ssrc, roc, seq);
     this.#in.rtpStream.xor(packet, headerLength, authLength, this.#iv);
-    this.#streams.acceptRtp(ssrc, state, seq, roc);
+    this.#streams.acceptRtp(ssrc, seq, roc);
     return packet.subarray(0, authLength);
   }
 
@@ -96,9 +91,7 @@ export class AesCmSrtpSession implements SrtpSession {
     const length = packet.length;
     if (length < 8) throw new RangeError('cannot protect a malformed RTCP packet');
     const ssrc = readU32(packet, 4);
-    const state = this.#streams.sendingRtcp(ssrc);
-    const index = state.nextIndex;
-    state.nextIndex = (index + 1) & 0x7fffffff;
+    const index = this.#streams.nextRtcpIndex(ssrc);
 
     const out = Buffer.allocUnsafe(length + SRTCP_INDEX + TAG);
     packet.copy(out, 0, 0, length);
@@ -120,8 +113,7 @@ export class AesCmSrtpSession implements SrtpSession {
     const ssrc = readU32(packet, 4);
     const eIndex = readU32(packet, end);
     const index = eIndex & 0x7fffffff;
-    const state = this.#streams.receivedRtcp(ssrc);
-    if (state !== undefined && !state.replay.isFresh(index)) {
+    if (!this.#streams.receiveRtcpFresh(ssrc, index)) {
       this.counters.replays++;
       return null;
     }
@@ -134,7 +126,7 @@ export class AesCmSrtpSession implements SrtpSession {
       this.#counter(this.#in.rtcpSalt, ssrc, index >>> 16, index & 0xffff);
       this.#in.rtcpStream.xor(packet, 8, end, this.#iv);
     }
-    this.#streams.acceptRtcp(ssrc, state, index);
+    this.#streams.acceptRtcp(ssrc, index);
     return packet.subarray(0, end);
   }
 

@@ -48,9 +48,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     if (headerLength < 0) throw new RangeError('cannot protect a malformed RTP packet');
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    const state = this.#streams.sendingRtp(ssrc, seq);
-    const roc = state.rocFor(seq);
-    state.commit(seq, roc);
+    const roc = this.#streams.sendRtpRoc(ssrc, seq);
 
     const out = Buffer.allocUnsafe(length + TAG);
     packet.copy(out, 0, 0, headerLength);
@@ -71,10 +69,8 @@ export class AesGcmSrtpSession implements SrtpSession {
     }
     const ssrc = readU32(packet, 8);
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
-    const state = this.#streams.receivedRtp(ssrc);
-    const roc = state === undefined ? 0 : state.rocFor(seq);
-    const index = roc * 65536 + seq;
-    if (state !== undefined && !state.replay.isFresh(index)) {
+    const roc = this.#streams.receiveRtpRoc(ssrc, seq);
+    if (roc < 0) {
       this.counters.replays++;
       return null;
     }
@@ -87,7 +83,7 @@ export class AesGcmSrtpSession implements SrtpSession {
       return null;
     }
     plain.copy(packet, headerLength);
-    this.#streams.acceptRtp(ssrc, state, seq, roc);
+    this.#streams.acceptRtp(ssrc, seq, roc);
     return packet.subarray(0, tagAt);
   }
 
@@ -95,9 +91,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     const length = packet.length;
     if (length < 8) throw new RangeError('cannot protect a malformed RTCP packet');
     const ssrc = readU32(packet, 4);
-    const state = this.#streams.sendingRtcp(ssrc);
-    const index = state.nextIndex;
-    state.nextIndex = (index + 1) & 0x7fffffff;
+    const index = this.#streams.nextRtcpIndex(ssrc);
     const eIndex = (E_FLAG | index) >>> 0;
 
     const out = Buffer.allocUnsafe(length + TAG + SRTCP_INDEX);
@@ -121,8 +115,7 @@ export class AesGcmSrtpSession implements SrtpSession {
     const ssrc = readU32(packet, 4);
     const eIndex = readU32(packet, indexAt);
     const index = eIndex & 0x7fffffff;
-    const state = this.#streams.receivedRtcp(ssrc);
-    if (state !== undefined && !state.replay.isFresh(index)) {
+    if (!this.#streams.receiveRtcpFresh(ssrc, index)) {
       this.counters.replays++;
       return null;
     }
@@ -142,7 +135,7 @@ export class AesGcmSrtpSession implements SrtpSession {
       return null;
     }
     plain?.copy(packet, 8);
-    this.#streams.acceptRtcp(ssrc, state, index);
+    this.#streams.acceptRtcp(ssrc, index);
     return packet.subarray(0, tagAt);
   }
 

@@ -54,45 +54,65 @@ export class SrtpStreams {
   readonly #sendRtcp = new Map<number, RtcpStreamState>();
   readonly #recvRtcp = new Map<number, RtcpStreamState>();
 
-  /** The sending state of `ssrc`, created at its first packet. */
-  sendingRtp(ssrc: number, seq: number): StreamState {
+  /** The ROC for a packet we send (the stream's state is created at its first packet). */
+  sendRtpRoc(ssrc: number, seq: number): number {
     let state = this.#sendRtp.get(ssrc);
     if (state === undefined) {
       state = new StreamState(seq);
       this.#sendRtp.set(ssrc, state);
     }
-    return state;
+    const roc = state.rocFor(seq);
+    state.commit(seq, roc);
+    return roc;
   }
 
-  /** The receiving state of `ssrc`; undefined until a packet of it has been authenticated. */
-  receivedRtp(ssrc: number): StreamState | undefined {
-    return this.#recvRtp.get(ssrc);
+  /**
+   * The ROC a received packet must be authenticated with, or -1 when its index was already
+   * seen (a replay). Nothing is recorded until acceptRtp(): a packet that fails authentication
+   * (a spoofed SSRC, say) must not create or move any state.
+   */
+  receiveRtpRoc(ssrc: number, seq: number): number {
+    const state = this.#recvRtp.get(ssrc);
+    if (state === undefined) return 0;
+    const roc = state.rocFor(seq);
+    return state.replay.isFresh(roc * 65536 + seq) ? roc : -1;
   }
 
   /** Records an authenticated packet (creating the state at the first one). */
-  acceptRtp(ssrc: number, state: StreamState | undefined, seq: number, roc: number): void {
-    const accepted = state ?? new StreamState(seq);
-    if (state === undefined) this.#recvRtp.set(ssrc, accepted);
-    accepted.commit(seq, roc);
-    accepted.replay.accept(roc * 65536 + seq);
+  acceptRtp(ssrc: number, seq: number, roc: number): void {
+    let state = this.#recvRtp.get(ssrc);
+    if (state === undefined) {
+      state = new StreamState(seq);
+      this.#recvRtp.set(ssrc, state);
+    }
+    state.commit(seq, roc);
+    state.replay.accept(roc * 65536 + seq);
   }
 
-  sendingRtcp(ssrc: number): RtcpStreamState {
+  /** The SRTCP index of the next compound packet we send for `ssrc`. */
+  nextRtcpIndex(ssrc: number): number {
     let state = this.#sendRtcp.get(ssrc);
     if (state === undefined) {
       state = new RtcpStreamState();
       this.#sendRtcp.set(ssrc, state);
     }
-    return state;
+    const index = state.nextIndex;
+    state.nextIndex = (index + 1) & 0x7fffffff;
+    return index;
   }
 
-  receivedRtcp(ssrc: number): RtcpStreamState | undefined {
-    return this.#recvRtcp.get(ssrc);
+  /** False when this SRTCP index of `ssrc` was already seen (a replay). */
+  receiveRtcpFresh(ssrc: number, index: number): boolean {
+    return this.#recvRtcp.get(ssrc)?.replay.isFresh(index) ?? true;
   }
 
-  acceptRtcp(ssrc: number, state: RtcpStreamState | undefined, index: number): void {
-    const accepted = state ?? new RtcpStreamState();
-    if (state === undefined) this.#recvRtcp.set(ssrc, accepted);
-    accepted.replay.accept(index);
+  /** Records an authenticated SRTCP packet. */
+  acceptRtcp(ssrc: number, index: number): void {
+    let state = this.#recvRtcp.get(ssrc);
+    if (state === undefined) {
+      state = new RtcpStreamState();
+      this.#recvRtcp.set(ssrc, state);
+    }
+    state.replay.accept(index);
   }
 }
