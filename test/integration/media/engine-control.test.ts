@@ -3,39 +3,28 @@
  * bridge media timeout, a resumed session after session-terminate, and a clean close.
  */
 import { randomInt } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MediaEngine } from '../../../src/media/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { detectTones } from '../../support/audio.js';
 import { FakeConference, FAKE_NEGOTIATED_AUDIO } from '../../support/fake-bridge-audio.js';
-import type { RtpPhone } from '../../support/rtp-phone.js';
-import { answerPhone, closeAll, connectCall, ROOM, sleep, testEngine, until } from './engine-harness.js';
+import { answerPhone, closeAll, connectCall, ROOM, sleep, testEngine, until, useEngineFixture } from './engine-harness.js';
 
-let engine: MediaEngine | undefined;
-let conf: FakeConference | undefined;
-let phones: RtpPhone[] = [];
+const f = useEngineFixture();
 
-afterEach(async () => {
-  await closeAll(engine, conf, phones);
-  engine = undefined;
-  conf = undefined;
-  phones = [];
-});
-
-describe('media engine control', () => {
+describe('media f.engine control', () => {
   it('passes DTMF typed in the web client to the caller as RFC 4733', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone } = await connectCall(engine, conf);
-    phones.push(phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
     const fromWeb: string[] = [];
     // What the call layer (MeetingControl) does with bridgeDtmf.
     call.on('bridgeDtmf', (digit) => {
       fromWeb.push(digit);
       call.sendDtmfToCaller(digit);
     });
-    conf.start();
+    f.conf.start();
     await sleep(200);
-    conf.sendDigits('5');
+    f.conf.sendDigits('5');
     await until('the digit at the phone', () => phone.digits.length > 0);
     expect(fromWeb).toEqual(['5']);
     expect(phone.digits).toEqual(['5']);
@@ -43,10 +32,10 @@ describe('media engine control', () => {
   });
 
   it("reports the caller's RFC 4733 digits", async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone } = await connectCall(engine, conf);
-    phones.push(phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
     const digits: string[] = [];
     call.on('callerDtmf', (d) => digits.push(d));
     expect(call.callerHasTelephoneEvent).toBe(true);
@@ -57,11 +46,11 @@ describe('media engine control', () => {
   });
 
   it('stops sending to a caller who holds, and resumes on unhold', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone } = await connectCall(engine, conf);
-    phones.push(phone);
-    conf.start();
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
+    f.conf.start();
     await phone.waitForPackets(10);
     answerPhone(call, phone, 'sendonly');
     await sleep(100);
@@ -75,10 +64,10 @@ describe('media engine control', () => {
   });
 
   it('sends no audio to the bridge while the moderator has muted the caller', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone, endpoint } = await connectCall(engine, conf);
-    phones.push(phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone, endpoint } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
     phone.startTone(1000);
     await until('caller audio at the bridge', () => (endpoint.gateway(call.ssrc)?.frames.length ?? 0) >= 25);
     const sent = endpoint.gateway(call.ssrc)!;
@@ -100,33 +89,33 @@ describe('media engine control', () => {
   });
 
   it('reports bridgeMediaTimeout when the bridge goes silent, and not before', async () => {
-    engine = testEngine({ timeouts: { bridgeMediaMs: 500, callerMediaMs: 0 } });
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone } = await connectCall(engine, conf);
-    phones.push(phone);
+    f.engine = testEngine({ timeouts: { bridgeMediaMs: 500, callerMediaMs: 0 } });
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
     let fired = 0;
     call.on('bridgeMediaTimeout', () => fired++);
-    conf.start();
+    f.conf.start();
     await sleep(900);
     expect(fired).toBe(0);
-    conf.stop();
+    f.conf.stop();
     await until('bridgeMediaTimeout', () => fired > 0, 2000);
     await sleep(300);
     expect(fired).toBe(1);
   });
 
   it('keeps the caller through a session-terminate and connects the resumed session', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone, endpoint } = await connectCall(engine, conf);
-    phones.push(phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone, endpoint } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
     const firstUfrag = call.bridgeLocal().ufrag;
-    conf.start();
+    f.conf.start();
     await phone.waitForPackets(25);
 
     call.disconnectBridge();
     expect(call.stats().bridge.connected).toBe(false);
-    expect(engine.roomStats(ROOM)).toBeUndefined();
+    expect(f.engine.roomStats(ROOM)).toBeUndefined();
     await sleep(100);
     const between = phone.received.length;
     await sleep(300);
@@ -136,8 +125,8 @@ describe('media engine control', () => {
 
     await call.bridgeReady();
     expect(call.bridgeLocal().ufrag).not.toBe(firstUfrag);
-    const next = await conf.addEndpoint();
-    await call.connectBridge(ROOM, next.bridge.remoteParameters(), FAKE_NEGOTIATED_AUDIO, conf.sources());
+    const next = await f.conf.addEndpoint();
+    await call.connectBridge(ROOM, next.bridge.remoteParameters(), FAKE_NEGOTIATED_AUDIO, f.conf.sources());
     await next.bridge.connected;
     const resumed = phone.received.length;
     await phone.waitForPackets(resumed + 30);
@@ -147,10 +136,10 @@ describe('media engine control', () => {
   });
 
   it('answers for the next session as soon as bridgeReady() resolves, even right after a disconnect', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone } = await connectCall(engine, conf);
-    phones.push(phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
     const firstUfrag = call.bridgeLocal().ufrag;
     call.disconnectBridge();
     // No waiting in between: this is the resume race a quick session-initiate would hit.
@@ -162,33 +151,33 @@ describe('media engine control', () => {
 
   it('frees every port and timer on close', async () => {
     const base = randomInt(30000, 60000);
-    engine = testEngine({ portRange: { min: base, max: base + 30 }, timeouts: { bridgeMediaMs: 5000, callerMediaMs: 5000 } });
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    f.engine = testEngine({ portRange: { min: base, max: base + 30 }, timeouts: { bridgeMediaMs: 5000, callerMediaMs: 5000 } });
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
     // Sockets of earlier tests finish closing on a later turn of the event loop.
     await sleep(150);
     const udpBefore = countResources('UDPWrap');
     const timersBefore = countResources('Timeout');
-    const a = await connectCall(engine, conf);
-    const b = await connectCall(engine, conf);
-    phones.push(a.phone, b.phone);
-    conf.start();
+    const a = await connectCall(f.engine, f.conf);
+    const b = await connectCall(f.engine, f.conf);
+    f.phones.push(a.phone, b.phone);
+    f.conf.start();
     a.phone.startTone(1000);
     await sleep(300);
-    expect(engine.portAllocator.inUse).toBe(4);
-    expect(engine.activeCalls).toBe(2);
+    expect(f.engine.portAllocator.inUse).toBe(4);
+    expect(f.engine.activeCalls).toBe(2);
 
     await a.call.close();
     await a.call.close();
-    expect(engine.portAllocator.inUse).toBe(2);
-    expect(engine.roomStats(ROOM)?.members).toBe(1);
+    expect(f.engine.portAllocator.inUse).toBe(2);
+    expect(f.engine.roomStats(ROOM)?.members).toBe(1);
     await b.call.close();
-    expect(engine.portAllocator.inUse).toBe(0);
-    expect(engine.activeCalls).toBe(0);
-    expect(engine.roomStats(ROOM)).toBeUndefined();
+    expect(f.engine.portAllocator.inUse).toBe(0);
+    expect(f.engine.activeCalls).toBe(0);
+    expect(f.engine.roomStats(ROOM)).toBeUndefined();
 
-    await closeAll(undefined, conf, phones);
-    conf = undefined;
-    phones = [];
+    await closeAll(undefined, f.conf, f.phones);
+    f.conf = undefined;
+    f.phones = [];
     // Closed handles leave the list on a later turn of the event loop. At most as many as before:
     // on a busy machine the previous test's last handles may still be closing when the baseline
     // is taken, and they only ever lower the count; a leak raises it.

@@ -8,6 +8,7 @@ import type { EngineCallMedia } from '../../../src/media/engine/index.js';
 import type { CodecName } from '../../../src/media/codecs/index.js';
 import { FAKE_NEGOTIATED_AUDIO, type FakeBridgeEndpoint, type FakeConference } from '../../support/fake-bridge-audio.js';
 import { RtpPhone } from '../../support/rtp-phone.js';
+import { afterEach } from 'vitest';
 
 export const ROOM = 'room1@conference.meet.jitsi';
 
@@ -68,4 +69,23 @@ export async function closeAll(engine: MediaEngine | undefined, conf: FakeConfer
   await engine?.close();
   await Promise.all(phones.map((p) => p.close()));
   await conf?.close();
+}
+
+/** What one test of an engine file sets up; afterEach (registered by useEngineFixture) closes it. */
+export interface EngineFixture {
+  engine: MediaEngine | undefined;
+  conf: FakeConference | undefined;
+  phones: RtpPhone[];
+}
+
+/** The engine, conference and phones of the current test, closed after each test. */
+export function useEngineFixture(): EngineFixture {
+  const f: EngineFixture = { engine: undefined, conf: undefined, phones: [] };
+  afterEach(async () => {
+    await closeAll(f.engine, f.conf, f.phones);
+    f.engine = undefined;
+    f.conf = undefined;
+    f.phones = [];
+  });
+  return f;
 }

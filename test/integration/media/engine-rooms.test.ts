@@ -4,36 +4,25 @@
  * transports as the JVB does. Each caller must hear the web speakers and the other callers, never
  * itself, while the room decodes each web speaker once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MediaEngine } from '../../../src/media/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { detectTones } from '../../support/audio.js';
 import { FakeConference } from '../../support/fake-bridge-audio.js';
-import type { RtpPhone } from '../../support/rtp-phone.js';
-import { closeAll, connectCall, ROOM, sleep, testEngine, until } from './engine-harness.js';
+import { connectCall, ROOM, sleep, testEngine, until, useEngineFixture } from './engine-harness.js';
 
-let engine: MediaEngine | undefined;
-let conf: FakeConference | undefined;
-let phones: RtpPhone[] = [];
+const f = useEngineFixture();
 
-afterEach(async () => {
-  await closeAll(engine, conf, phones);
-  engine = undefined;
-  conf = undefined;
-  phones = [];
-});
-
-describe('media engine rooms', () => {
+describe('media f.engine rooms', () => {
   it('lets two callers of one room hear the web speakers and each other, but not themselves', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }, { freqHz: 700 }] });
-    const a = await connectCall(engine, conf, { callId: 'a' });
-    const b = await connectCall(engine, conf, { callId: 'b' });
-    phones.push(a.phone, b.phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }, { freqHz: 700 }] });
+    const a = await connectCall(f.engine, f.conf, { callId: 'a' });
+    const b = await connectCall(f.engine, f.conf, { callId: 'b' });
+    f.phones.push(a.phone, b.phone);
     a.phone.startTone(1000, 6000);
     b.phone.startTone(1500, 6000);
-    conf.start();
+    f.conf.start();
     // The JVB's copies of each caller reach the other caller's transport.
-    await until('forwarded caller audio', () => (engine!.roomStats(ROOM)?.localEchoDropped ?? 0) > 0);
+    await until('forwarded caller audio', () => (f.engine!.roomStats(ROOM)?.localEchoDropped ?? 0) > 0);
     const fromA = a.phone.received.length;
     const fromB = b.phone.received.length;
     await sleep(1500);
@@ -42,52 +31,52 @@ describe('media engine rooms', () => {
     expect(detectTones(a.phone.audio(fromA + 5), 8000, candidates)).toEqual([400, 700, 1500]);
     expect(detectTones(b.phone.audio(fromB + 5), 8000, candidates)).toEqual([400, 700, 1000]);
 
-    const room = engine.roomStats(ROOM)!;
+    const room = f.engine.roomStats(ROOM)!;
     expect(room.members).toBe(2);
     // Callers are mixed locally; the bridge's copies of their SSRCs are dropped on arrival.
-    expect(room.streams.map((s) => s.ssrc).sort()).toEqual([conf.ssrcOf(0), conf.ssrcOf(1)].sort());
+    expect(room.streams.map((s) => s.ssrc).sort()).toEqual([f.conf.ssrcOf(0), f.conf.ssrcOf(1)].sort());
     expect(room.localEchoDropped).toBeGreaterThan(50);
     for (const s of room.streams) {
       // Each web packet arrives on both transports and is decoded once.
       expect(s.duplicates).toBeGreaterThan(50);
       expect(s.decoded).toBeLessThanOrEqual(s.received);
     }
-    const ticks = engine.stats().clock.ticks;
-    expect(engine.stats().decoded).toBeLessThanOrEqual(2 * ticks);
+    const ticks = f.engine.stats().clock.ticks;
+    expect(f.engine.stats().decoded).toBeLessThanOrEqual(2 * ticks);
   });
 
   it('mixes narrowband and wideband callers of one room at their own rates', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }, { freqHz: 5000 }] });
-    const nb = await connectCall(engine, conf, { callId: 'nb', codec: 'PCMU' });
-    const wb = await connectCall(engine, conf, { callId: 'wb', codec: 'G722' });
-    phones.push(nb.phone, wb.phone);
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }, { freqHz: 5000 }] });
+    const nb = await connectCall(f.engine, f.conf, { callId: 'nb', codec: 'PCMU' });
+    const wb = await connectCall(f.engine, f.conf, { callId: 'wb', codec: 'G722' });
+    f.phones.push(nb.phone, wb.phone);
     nb.phone.startTone(1000, 6000);
     wb.phone.startTone(1500, 6000);
-    conf.start();
+    f.conf.start();
     await sleep(400);
     const fromNb = nb.phone.received.length;
     const fromWb = wb.phone.received.length;
     await sleep(1500);
 
-    expect(engine.roomStats(ROOM)!.decodeRate).toBe(16000);
+    expect(f.engine.roomStats(ROOM)!.decodeRate).toBe(16000);
     expect(detectTones(nb.phone.audio(fromNb), 8000, [400, 1000, 1500])).toEqual([400, 1500]);
     expect(detectTones(wb.phone.audio(fromWb), 16000, [400, 1000, 1500, 5000])).toEqual([400, 1000, 5000]);
   });
 
   it('keeps the room while one caller remains and removes it with the last', async () => {
-    engine = testEngine();
-    conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const a = await connectCall(engine, conf, { callId: 'a' });
-    const b = await connectCall(engine, conf, { callId: 'b' });
-    phones.push(a.phone, b.phone);
-    conf.start();
+    f.engine = testEngine();
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const a = await connectCall(f.engine, f.conf, { callId: 'a' });
+    const b = await connectCall(f.engine, f.conf, { callId: 'b' });
+    f.phones.push(a.phone, b.phone);
+    f.conf.start();
     await a.call.close();
-    expect(engine.roomStats(ROOM)?.members).toBe(1);
+    expect(f.engine.roomStats(ROOM)?.members).toBe(1);
     const from = b.phone.received.length;
     await sleep(500);
     expect(detectTones(b.phone.audio(from + 3), 8000, [400])).toEqual([400]);
     b.call.disconnectBridge();
-    expect(engine.roomStats(ROOM)).toBeUndefined();
+    expect(f.engine.roomStats(ROOM)).toBeUndefined();
   });
 });
