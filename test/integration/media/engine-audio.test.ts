@@ -14,7 +14,7 @@ const ALL_HZ = [...WEB_HZ, CALLER_HZ, SILENT_HZ];
 
 const f = useEngineFixture();
 
-describe('media f.engine audio', () => {
+describe('media engine audio', () => {
   it("sends the caller's voice to the bridge as Opus on the announced SSRC with audio level and mid", async () => {
     f.engine = testEngine();
     f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
@@ -30,7 +30,7 @@ describe('media f.engine audio', () => {
     expect(sent.tones(ALL_HZ, 10)).toEqual([CALLER_HZ]);
     // An 8000-amplitude sine is -15 dBov; G.711 and the level rounding move it by a dB at most.
     // The test phone's setInterval clock runs slow, so the caller's jitter buffer now and then
-    // rebuffers and the f.engine sends a silence frame (level 127) for that tick.
+    // rebuffers and the engine sends a silence frame (level 127) for that tick.
     const after = sent.levels.slice(10);
     const speech = after.filter((l) => l !== 127);
     expect(speech.length).toBeGreaterThan(after.length * 0.9);

@@ -10,7 +10,7 @@ import { answerPhone, closeAll, connectCall, ROOM, sleep, testEngine, until, use
 
 const f = useEngineFixture();
 
-describe('media f.engine control', () => {
+describe('media engine control', () => {
   it('passes DTMF typed in the web client to the caller as RFC 4733', async () => {
     f.engine = testEngine();
     f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });

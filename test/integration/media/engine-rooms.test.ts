@@ -11,7 +11,7 @@ import { connectCall, ROOM, sleep, testEngine, until, useEngineFixture } from '.
 
 const f = useEngineFixture();
 
-describe('media f.engine rooms', () => {
+describe('media engine rooms', () => {
   it('lets two callers of one room hear the web speakers and each other, but not themselves', async () => {
     f.engine = testEngine();
     f.conf = new FakeConference({ speakers: [{ freqHz: 400 }, { freqHz: 700 }] });
