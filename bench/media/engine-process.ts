@@ -37,21 +37,12 @@ interface Mark {
   totals: Totals;
 }
 
-interface Totals {
-  ticks: number;
-  lateTicks: number;
-  skippedTicks: number;
-  callerLost: number;
-  callerReceived: number;
-  bridgeLost: number;
-  bridgeReceived: number;
-  decoded: number;
-  skippedSilent: number;
-  encoded: number;
-  depthMs: number;
-  targetMs: number;
-  jitterMs: number;
-}
+/** Running counters read at the start and end of a window (the window's figures are their difference). */
+type Totals = Pick<
+  EngineWindow,
+  'ticks' | 'lateTicks' | 'skippedTicks' | 'callerLost' | 'callerReceived' | 'bridgeLost' | 'bridgeReceived' | 'decoded' | 'skippedSilent' | 'encoded'
+> &
+  EngineWindow['bridgeJitter'];
 
 let mark: Mark | undefined;
 
