@@ -54,6 +54,20 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     return { call, leg, done: call.run() };
   }
 
+  /** A call routed to `room` by its header, as most tests here need. */
+  function startInRoom(room: string, d: CallDeps = deps(), leg?: FakeLeg): ReturnType<typeof start> {
+    return start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } }, leg);
+  }
+
+  /** A members-only room with its lobby room, as Jitsi's lobby makes them. */
+  async function roomWithLobby(): Promise<{ room: string; lobby: string }> {
+    const room = await newRoom({ membersOnly: true });
+    const [node, host] = room.split('@');
+    const lobby = `${node}-lobby@${host}`;
+    await focus.hostRoom(lobby);
+    return { room, lobby };
+  }
+
   async function initiate(occupant: string, sid: string): Promise<Element> {
     return focus.sendJingle(occupant, buildSessionInitiate({ sid, initiator: focus.jid, transport: loopbackTransport(), sources: [{ ssrc: 7, owner: 'web1' }] }));
   }
@@ -61,7 +75,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
   it('joins as the caller, answers the phone when the bridge is up, shows Connected, and ends cleanly on BYE', async () => {
     const room = await newRoom();
     const d = deps();
-    const { call, leg } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room, d);
     const gw = await focus.waitForGateway(room);
     expect(gw.presence.getChildText('nick', 'http://jabber.org/protocol/nick')).toBe('Alice Phone');
     expect(leg.state).toBe('ringing');
@@ -87,7 +101,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('turns a ringing call away with 603 when the meeting kicks it', async () => {
     const room = await newRoom();
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room);
     const gw = await focus.waitForGateway(room);
     await focus.kick(room, gw.nick, 'not wanted');
     await until(() => call.phase === 'closed', 5000, 'closed');
@@ -97,7 +111,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('hangs up with BYE when kicked after the answer', async () => {
     const room = await newRoom();
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 'sid-k');
     await until(() => call.phase === 'connected');
@@ -110,7 +124,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     const room = await newRoom();
     const d = deps();
     d.timeouts.sessionInitiateMs = 300;
-    const { call, leg } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room, d);
     await until(() => call.phase === 'closed', 5000, 'closed');
     expect(call.closeReason?.cause).toBe('no-session-initiate');
     expect(leg.log).toEqual(['480']);
@@ -118,7 +132,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('mutes the caller when a moderator asks', async () => {
     const room = await newRoom();
-    const { call } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call } = startInRoom(room);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 'sid-m');
     await until(() => call.phase === 'connected');
@@ -131,7 +145,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('lets the caller unmute with *6 after a moderator muted them, and mute again', async () => {
     const room = await newRoom();
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 'sid-k');
     await until(() => call.phase === 'connected');
@@ -156,7 +170,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     const moderatorJid = focus.jid.split('/')[0] ?? focus.jid;
     const d = deps();
     d.conference = { ...d.conference, avModerationJid: moderatorJid };
-    const { call } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call } = startInRoom(room, d);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 'sid-av');
     await until(() => call.phase === 'connected');
@@ -185,7 +199,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('keeps the caller through a remote session-terminate and resumes on a new session-initiate', async () => {
     const room = await newRoom();
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 's1');
     await until(() => call.phase === 'connected');
@@ -203,7 +217,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     const room = await newRoom();
     const d = deps();
     d.timeouts.resumeWindowMs = 200;
-    const { call, leg } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room, d);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 's1');
     await until(() => call.phase === 'connected');
@@ -216,7 +230,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
   it('ends the call when the bridge transport fails', async () => {
     const room = await newRoom();
     const d = deps();
-    const { call } = start(d, { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call } = startInRoom(room, d);
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 'sid-f');
     await until(() => call.phase === 'connected');
@@ -227,7 +241,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('answers, plays a prompt and hangs up when the room is full', async () => {
     const room = await newRoom({ maxUsers: 1 });
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room);
     await until(() => call.phase === 'closed', 5000, 'closed');
     expect(call.closeReason?.cause).toBe('room-full');
     expect((engine.created[0] as FakeCallMedia).calls).toContain('play:room-full');
@@ -236,7 +250,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('plays the password prompt and hangs up when the room needs a password the caller lacks', async () => {
     const room = await newRoom({ password: 'secret' });
-    const { call } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call } = startInRoom(room);
     await until(() => call.phase === 'closed', 5000, 'closed');
     expect(call.closeReason?.cause).toBe('wrong-password');
     expect((engine.created[0] as FakeCallMedia).calls).toContain('play:wrong-password');
@@ -249,11 +263,8 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
   });
 
   it('waits in the lobby with a prompt and joins when admitted', async () => {
-    const room = await newRoom({ membersOnly: true });
-    const [node, host] = room.split('@');
-    const lobby = `${node}-lobby@${host}`;
-    await focus.hostRoom(lobby);
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { room, lobby } = await roomWithLobby();
+    const { call, leg } = startInRoom(room);
     const inLobby = await focus.waitForGateway(lobby);
     await until(() => leg.infos.some((m) => m.kind === 'protocol' && m.t === 3), 5000, 'lobby INFO');
     expect(leg.log[0]).toBe('200');
@@ -266,11 +277,8 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
   });
 
   it('plays the denial and hangs up when the lobby turns the caller away', async () => {
-    const room = await newRoom({ membersOnly: true });
-    const [node, host] = room.split('@');
-    const lobby = `${node}-lobby@${host}`;
-    await focus.hostRoom(lobby);
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { room, lobby } = await roomWithLobby();
+    const { call, leg } = startInRoom(room);
     const inLobby = await focus.waitForGateway(lobby);
     await focus.kick(lobby, inLobby.nick, 'no');
     await until(() => call.phase === 'closed', 5000, 'closed');
@@ -351,7 +359,7 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
 
   it('cleans up when the caller cancels while the room is being joined', async () => {
     const room = await newRoom();
-    const { call, leg } = start(deps(), { kind: 'room', target: { roomJid: room, password: undefined, source: 'header' } });
+    const { call, leg } = startInRoom(room);
     await focus.waitForGateway(room);
     leg.remoteCancel();
     await until(() => call.phase === 'closed');
