@@ -1,3 +1,11 @@
+import type { BridgeTransportStats } from './types.js';
+
+/** The counters of a BridgeTransportStats. */
+export type TransportCounterSnapshot = Pick<
+  BridgeTransportStats,
+  'packetsIn' | 'bytesIn' | 'packetsOut' | 'bytesOut' | 'rtpIn' | 'rtcpIn' | 'rtpOut' | 'rtcpOut' | 'dropped' | 'sendRefused'
+>;
+
 /** Plain counters bumped on the packet path (no allocation), read through snapshot(). */
 export class TransportCounters {
   packetsIn = 0;
@@ -24,18 +32,7 @@ export class TransportCounters {
     else if (rtcp === false) this.rtpOut++;
   }
 
-  snapshot(): {
-    packetsIn: number;
-    bytesIn: number;
-    packetsOut: number;
-    bytesOut: number;
-    rtpIn: number;
-    rtcpIn: number;
-    rtpOut: number;
-    rtcpOut: number;
-    dropped: number;
-    sendRefused: number;
-  } {
+  snapshot(): TransportCounterSnapshot {
     return {
       packetsIn: this.packetsIn,
       bytesIn: this.bytesIn,
