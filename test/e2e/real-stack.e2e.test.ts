@@ -79,6 +79,18 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     return { room, conf, endpoint, ph, call, occupant };
   }
 
+  /** After the right PIN: the focus offers the PIN's room, and the phone hears its 800 Hz speaker. */
+  async function joinedByPin(name: string, conf: FakeConference, ph: RtpPhone, call: SippCall): Promise<void> {
+    const endpoint = await conf.addEndpoint();
+    await h.offerConference(pinRoom, name, conf, endpoint);
+    await endpoint.bridge.connected;
+    conf.start();
+    const mark = ph.received.length;
+    await until(() => ph.received.length > mark + 75, 8000, 'meeting audio after the PIN');
+    expect(detectTones(ph.audio(mark + 25), 8000, [800, 2500])).toEqual([800]);
+    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+  }
+
   /** A phone in a new room, answered, hearing the meeting's tones and heard by it; the caller hangs up. */
   async function twoWayCall(codec: 'PCMU' | 'opus', name: string): Promise<void> {
     const { conf, endpoint, ph, call } = await answeredCall(name, codec, { hangup: { by: 'caller', talkMs: 4500 } });
@@ -153,14 +165,7 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     for (const x of ph.audio()) peak = Math.max(peak, Math.abs(x));
     expect(peak).toBeGreaterThan(2000);
     await ph.sendDigits('2468#');
-    const endpoint = await conf.addEndpoint();
-    await h.offerConference(pinRoom, 'Pin Phone', conf, endpoint);
-    await endpoint.bridge.connected;
-    conf.start();
-    const mark = ph.received.length;
-    await until(() => ph.received.length > mark + 75, 8000, 'meeting audio after the PIN');
-    expect(detectTones(ph.audio(mark + 25), 8000, [800, 2500])).toEqual([800]);
-    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+    await joinedByPin('Pin Phone', conf, ph, call);
   }, 60_000);
 
   it('takes the PIN sent as SIP INFO digits', async () => {
@@ -171,14 +176,7 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     cleanups.push(async () => call.kill());
     await call.answered();
     ph.startTone(PHONE_TONE, 0);
-    const endpoint = await conf.addEndpoint();
-    await h.offerConference(pinRoom, 'Info Phone', conf, endpoint);
-    await endpoint.bridge.connected;
-    conf.start();
-    const mark = ph.received.length;
-    await until(() => ph.received.length > mark + 75, 8000, 'meeting audio after the PIN');
-    expect(detectTones(ph.audio(mark + 25), 8000, [800, 2500])).toEqual([800]);
-    expect(await call.done(), call.output.slice(-2000)).toBe(0);
+    await joinedByPin('Info Phone', conf, ph, call);
   }, 60_000);
 
   if (mode === 'direct') {
