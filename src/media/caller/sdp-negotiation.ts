@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription as MediaAttributes, SessionDescription } from 'sdp-transform';
 import type { CodecName } from '../codecs/codec.js';
@@ -118,7 +119,11 @@ function connectionAddress(sdp: SessionDescription, m: MediaAttributes): string 
   const c = m.connection ?? sdp.connection;
   if (c === undefined) throw new SdpNegotiationError('malformed SDP: no c= line');
   if (c.version !== 4) throw new SdpNegotiationError('only IPv4 media addresses are supported');
-  return c.ip.split('/')[0] ?? c.ip;
+  // sdp-transform hands an all-digit address over as a number; what is not a dotted IPv4 literal
+  // (empty, a number, a host name) would send our RTP somewhere nobody asked for.
+  const ip = String(c.ip).split('/')[0] ?? '';
+  if (!isIPv4(ip)) throw new SdpNegotiationError(`malformed SDP: c= address '${String(c.ip)}' is not an IPv4 address`);
+  return ip;
 }
 
 function telephoneEventPt(m: MediaAttributes, rate: number): number | undefined {
