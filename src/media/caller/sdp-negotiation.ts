@@ -71,6 +71,11 @@ function pickAudio(sdp: SessionDescription): MediaAttributes {
   if (!/^RTP\/AVPF?$/.test(audio.protocol)) {
     throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (plain RTP/AVP expected)`);
   }
+  // sdp-transform keeps a port that is no number ('') as text, and does not bound it.
+  const port: unknown = audio.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new SdpNegotiationError(`malformed SDP: audio port '${String(port)}' is not 1-65535`);
+  }
   return audio;
 }
 
