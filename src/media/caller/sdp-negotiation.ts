@@ -93,7 +93,8 @@ function offeredPts(m: MediaAttributes): number[] {
 
 function codecOfPt(m: MediaAttributes, pt: number): { name: string; rate: number; channels: number } | undefined {
   const rtp = m.rtp.find((r) => r.payload === pt);
-  if (rtp !== undefined) return { name: rtp.codec, rate: rtp.rate ?? 8000, channels: rtp.encoding ?? 1 };
+  // String(): sdp-transform turns an all-digit encoding name ('a=rtpmap:9 0/8000') into a number.
+  if (rtp !== undefined) return { name: String(rtp.codec), rate: rtp.rate ?? 8000, channels: rtp.encoding ?? 1 };
   const spec = Object.values(CODECS).find((c) => c.staticPt === pt);
   return spec === undefined ? undefined : { name: spec.encoding, rate: spec.rtpClockRate, channels: 1 };
 }
@@ -132,7 +133,7 @@ function connectionAddress(sdp: SessionDescription, m: MediaAttributes): string 
 }
 
 function telephoneEventPt(m: MediaAttributes, rate: number): number | undefined {
-  const te = m.rtp.filter((r) => r.codec.toLowerCase() === 'telephone-event');
+  const te = m.rtp.filter((r) => String(r.codec).toLowerCase() === 'telephone-event');
   return (te.find((r) => (r.rate ?? 8000) === rate) ?? te[0])?.payload;
 }
 

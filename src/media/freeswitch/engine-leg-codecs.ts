@@ -24,7 +24,8 @@ export function phoneCodecOf(fsSdp: string): { name: string; rate: number } | un
   const first = Number(String(audio.payloads ?? '').trim().split(/\s+/)[0]);
   if (!Number.isInteger(first)) return undefined;
   const rtp = audio.rtp.find((r) => r.payload === first);
-  if (rtp !== undefined) return { name: rtp.codec.toUpperCase(), rate: rtp.rate ?? 8000 };
+  // String(): sdp-transform turns an all-digit encoding name into a number.
+  if (rtp !== undefined) return { name: String(rtp.codec).toUpperCase(), rate: rtp.rate ?? 8000 };
   // Static payload types FreeSWITCH may leave without an rtpmap.
   const statics: Record<number, { name: string; rate: number }> = { 0: { name: 'PCMU', rate: 8000 }, 8: { name: 'PCMA', rate: 8000 }, 9: { name: 'G722', rate: 8000 }, 18: { name: 'G729', rate: 8000 }, 3: { name: 'GSM', rate: 8000 } };
   return statics[first];
