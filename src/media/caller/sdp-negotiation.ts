@@ -91,6 +91,11 @@ function offeredPts(m: MediaAttributes): number[] {
   return pts;
 }
 
+/** sdp-transform keeps what is not a number as text ('a=rtpmap: telephone-event/8000' gives ''). */
+function isPayloadType(pt: unknown): pt is number {
+  return typeof pt === 'number' && Number.isInteger(pt) && pt >= 0 && pt <= 127;
+}
+
 function codecOfPt(m: MediaAttributes, pt: number): { name: string; rate: number; channels: number } | undefined {
   const rtp = m.rtp.find((r) => r.payload === pt);
   // String(): sdp-transform turns an all-digit encoding name ('a=rtpmap:9 0/8000') into a number.
@@ -133,7 +138,7 @@ function connectionAddress(sdp: SessionDescription, m: MediaAttributes): string 
 }
 
 function telephoneEventPt(m: MediaAttributes, rate: number): number | undefined {
-  const te = m.rtp.filter((r) => String(r.codec).toLowerCase() === 'telephone-event');
+  const te = m.rtp.filter((r) => String(r.codec).toLowerCase() === 'telephone-event' && isPayloadType(r.payload));
   return (te.find((r) => (r.rate ?? 8000) === rate) ?? te[0])?.payload;
 }
 
@@ -173,7 +178,7 @@ function readRemote(text: string, allowed: readonly CallerCodecName[]): CallerMe
     remoteAddress: address,
     remotePort: m.port,
     direction: reverse(directionOf(sdp, m, address)),
-    ptime: m.ptime ?? 20,
+    ptime: typeof m.ptime === 'number' && m.ptime > 0 ? m.ptime : 20,
   };
 }
 
