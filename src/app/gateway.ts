@@ -140,7 +140,10 @@ export class Gateway {
       ...(freeswitchMode ? { checkOffer: structuralOfferCheck() } : {}),
       // run() registers the call before its first await, which admission relies on for capacity.
       onInboundCall: (leg, route, meta) => void new InboundCall(leg, route, meta, deps).run(),
-      metrics: { response: (status) => this.metrics.sipResponsesTotal.inc({ status: String(status) }) },
+      metrics: {
+        response: (status) => this.metrics.sipResponsesTotal.inc({ status: String(status) }),
+        throttled: (method, action) => this.metrics.sipThrottledTotal.inc({ method, action }),
+      },
       logger,
     });
     this.dialOut = new DialOutService({

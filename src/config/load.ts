@@ -203,6 +203,11 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       trustedNetworks: r.optional('SIP_TRUSTED_NETWORKS', parseCidrList) ?? [],
       inboundUsers: r.optional('SIP_INBOUND_USERS', parseUserList) ?? [],
       realm: r.str('SIP_REALM'),
+      rateLimit: {
+        perSecond: r.int('SIP_RATE_LIMIT', 0, 100_000),
+        burst: r.int('SIP_RATE_LIMIT_BURST', 1, 100_000),
+        action: r.optional('SIP_RATE_LIMIT_ACTION', (s) => parseEnum(s, ['503', 'drop'])) === 'drop' ? 'drop' : 'reject',
+      },
       numberMap,
       conferenceMapperUrl: r.optional('CONFERENCE_MAPPER_URL', parseHttpUrl),
       outboundPrefix: r.str('JIGASI_SIP_OUTBOUND_PREFIX'),

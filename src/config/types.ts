@@ -71,12 +71,25 @@ export interface SipConfig {
   inboundUsers: Array<{ username: string; password: string }>;
   /** Digest realm for challenges (SIP_REALM). */
   realm: string;
+  /** Per-source throttling of out-of-dialog INVITE and OPTIONS (SIP_RATE_LIMIT*). */
+  rateLimit: SipRateLimit;
   /** File mapping dialled numbers to rooms (SIP_NUMBER_MAP_FILE), parsed at startup. */
   numberMap: Record<string, string>;
   /** Jitsi conference mapper API for PIN lookup (CONFERENCE_MAPPER_URL). */
   conferenceMapperUrl: string | undefined;
   /** Prefix put before dialled numbers on outbound calls (JIGASI_SIP_OUTBOUND_PREFIX). */
   outboundPrefix: string;
+}
+
+/** SIP_RATE_LIMIT_ACTION: answer a throttled request 503, or leave it unanswered. */
+export type SipRateLimitAction = 'reject' | 'drop';
+
+export interface SipRateLimit {
+  /** Sustained requests per second per source address; 0 turns throttling off. */
+  perSecond: number;
+  /** Requests a source may send at once (the bucket's size). */
+  burst: number;
+  action: SipRateLimitAction;
 }
 
 export interface DialOutConfig {

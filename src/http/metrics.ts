@@ -14,6 +14,7 @@ export class GatewayMetrics {
   readonly callSetupSeconds: Histogram<'direction'>;
   readonly callDurationSeconds: Histogram;
   readonly sipResponsesTotal: Counter<'status'>;
+  readonly sipThrottledTotal: Counter<'method' | 'action'>;
   readonly mediaPacketsLostTotal: Counter<'side'>;
   readonly mediaPacketsReceivedTotal: Counter<'side'>;
   readonly mediaJitterSeconds: Histogram<'side'>;
@@ -47,6 +48,13 @@ export class GatewayMetrics {
       name: `${PREFIX}sip_final_responses_total`,
       help: 'Final responses sent to INVITEs, by status',
       labelNames: ['status'],
+      registers: [r],
+    });
+    // By method and action only: a label per source address would let a flood grow the series.
+    this.sipThrottledTotal = new Counter({
+      name: `${PREFIX}sip_requests_throttled_total`,
+      help: 'Out-of-dialog INVITE/OPTIONS over the per-source limit (SIP_RATE_LIMIT), by method and action (reject, drop)',
+      labelNames: ['method', 'action'],
       registers: [r],
     });
     this.mediaPacketsLostTotal = new Counter({

@@ -3,6 +3,7 @@ import { authorizeCaller, type CallerAuthPolicy } from './admission/caller-auth.
 import { readAndCheckOffer, type OfferCheck } from './admission/offer-check.js';
 import { InvalidRoomError } from './admission/room-target.js';
 import { routeInvite, type RoutingRules } from './admission/route.js';
+import type { SourceThrottle } from './admission/source-throttle.js';
 import { SipRejection } from './errors.js';
 import { respond } from './respond.js';
 import type { InboundRoute } from './sip-leg.js';
@@ -26,6 +27,8 @@ export interface InviteAdmissionDeps {
   accepting: () => boolean;
   /** Retry-After seconds on 503: long while draining (this instance is going away), short when full. */
   retryAfterSeconds?: { draining: number; capacity: number };
+  /** Per-source rate limit (SIP_RATE_LIMIT); absent: none. */
+  throttle?: SourceThrottle;
 }
 
 /** What the chain learned about an INVITE it let through; read by the final handler. */
@@ -42,8 +45,8 @@ type Step = (req: SrfIncomingRequest, ctx: Partial<AdmittedInvite> & { log: Logg
 const CHALLENGE_LABELS = new Set(['auth-challenge', 'auth-stale']);
 
 /**
- * The INVITE admission chain as drachtio-srf middleware, in the order jambonz taught us: who may
- * call → capacity/drain → is the offer usable → which room. Each step either passes the request
+ * The INVITE admission chain as drachtio-srf middleware, in the order jambonz taught us: how
+ * fast this source may send → who may call → capacity/drain → is the offer usable → which room. Each step either passes the request
  * on or answers it; a step that throws is answered 500 and logged, and nothing else is affected.
  * Steps are synchronous on purpose: a burst of INVITEs is then admitted one at a time, so the
  * capacity check cannot let a flood through between check and registration.
@@ -59,6 +62,7 @@ export class InviteAdmission {
   /** The middleware to pass to `srf.use('invite', …)` before the final handler. */
   middleware(): SrfMiddleware[] {
     return [
+      (req, res, next) => this.#throttle(req, res, next),
       this.#step('begin', (req, ctx) => this.#begin(req, ctx)),
       this.#step('auth', (req, ctx) => this.#auth(req, ctx)),
       this.#step('capacity', () => this.#capacity()),
@@ -72,6 +76,22 @@ export class InviteAdmission {
     const ctx = this.#admitted.get(req);
     if (ctx?.callId === undefined || ctx.route === undefined) return undefined;
     return { callId: ctx.callId, log: ctx.log, offer: ctx.offer, authenticatedUser: ctx.authenticatedUser, route: ctx.route };
+  }
+
+  /**
+   * First, before any work (digest hashing, SDP parsing) is spent on the request. Not a #step:
+   * a flood is logged once by the throttle, not once per request.
+   */
+  #throttle(req: SrfIncomingRequest, res: SrfServerResponse, next: () => void): void {
+    const verdict = this.#deps.throttle?.check(req, 'invite') ?? { kind: 'pass' };
+    if (verdict.kind === 'pass') {
+      next();
+      return;
+    }
+    if (verdict.kind === 'drop') return;
+    this.#deps.countResponse(503);
+    const headers = { 'Retry-After': String(verdict.retryAfterSeconds), Reason: sipReason(503, 'too many requests from this source') };
+    void respond(res, 503, { headers }, this.#deps.log);
   }
 
   #step(name: string, step: Step): SrfMiddleware {

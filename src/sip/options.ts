@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { SourceThrottle } from './admission/source-throttle.js';
 import { ACCEPTED_TYPES, ALLOWED_METHODS } from './dialog-session.js';
 import { respond } from './respond.js';
 import type { SrfMiddleware } from './srf-types.js';
@@ -8,6 +9,8 @@ export interface OptionsDeps {
   serving: () => boolean;
   log: Logger;
   retryAfterSeconds?: number;
+  /** Per-source rate limit (SIP_RATE_LIMIT), shared with INVITE; absent: none. */
+  throttle?: SourceThrottle;
 }
 
 /**
@@ -15,7 +18,13 @@ export interface OptionsDeps {
  * (in-dialog OPTIONS are answered by srf's dialog). 200 with what we support while serving.
  */
 export function optionsHandler(deps: OptionsDeps): SrfMiddleware {
-  return (_req, res) => {
+  return (req, res) => {
+    const verdict = deps.throttle?.check(req, 'options') ?? { kind: 'pass' };
+    if (verdict.kind === 'drop') return;
+    if (verdict.kind === 'reject') {
+      void respond(res, 503, { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } }, deps.log);
+      return;
+    }
     if (!deps.serving()) {
       void respond(res, 503, { headers: { 'Retry-After': String(deps.retryAfterSeconds ?? 300) } }, deps.log);
       return;

@@ -1,9 +1,11 @@
-import type { SipConfig } from '../config/types.js';
+import type { SipConfig, SipRateLimitAction } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Backoff } from '../util/backoff.js';
 import { CidrSet } from './admission/cidr.js';
 import { DigestAuthenticator } from './admission/digest.js';
 import { codecOfferCheck, type OfferCheck } from './admission/offer-check.js';
+import { SourceLimiter } from './admission/source-limiter.js';
+import { SourceThrottle, type ThrottledMethod } from './admission/source-throttle.js';
 import type { MucLayout } from './admission/room-target.js';
 import type { RoutingRules } from './admission/route.js';
 import type { DrachtioConnection } from './drachtio-connection.js';
@@ -11,6 +13,7 @@ import { OutboundCallError } from './errors.js';
 import { inboundCallHandler } from './inbound-handler.js';
 import { InviteAdmission, type AdmissionDecision } from './invite-middleware.js';
 import type { LegBase } from './leg-base.js';
+import { LostDialogReleaser } from './lost-dialogs.js';
 import { optionsHandler } from './options.js';
 import { placeCall, type PendingOutboundCall, type PlaceCallOptions } from './outbound.js';
 import { uriHost } from './registration-messages.js';
@@ -23,6 +26,8 @@ import { srfApi, type SrfApi } from './srf-types.js';
 export interface SipMetrics {
   /** A final response the app sent to an initial INVITE (rejections, 200, 487 after CANCEL). */
   response(status: number): void;
+  /** A request refused or dropped by the per-source limit (SIP_RATE_LIMIT). */
+  throttled?(method: ThrottledMethod, action: SipRateLimitAction): void;
 }
 
 export type SipAppConnection = Pick<DrachtioConnection, 'srf' | 'state' | 'serverInfo' | 'on' | 'off'>;
@@ -84,11 +89,14 @@ export class SipApp {
   #accepting = false;
   #stopped: Promise<void> | undefined;
   readonly #onDisconnected = (reason: string): void => this.#connectionLost(reason);
+  readonly #onConnected = (): void => void this.#lostDialogs.release();
+  readonly #lostDialogs: LostDialogReleaser;
 
   constructor(opts: SipAppOptions) {
     this.#o = opts;
     this.#log = opts.logger.child({ component: 'sip' });
     this.#srf = srfApi(opts.connection.srf);
+    this.#lostDialogs = new LostDialogReleaser({ srf: this.#srf, log: this.#log });
     const s = opts.config;
     const t = opts.timing ?? {};
     this.registrar =
@@ -123,9 +131,17 @@ export class SipApp {
     const s = o.config;
     const count = (status: number): void => o.metrics?.response(status);
     const warnAgent = (): string => this.#warnAgent();
+    const trusted = new CidrSet(s.trustedNetworks);
+    // Trusted networks are the operator's own PBXs, trunks and load balancers: all their calls
+    // come from a few addresses, and capacity (MAX_CALLS) already bounds them.
+    const limiter = new SourceLimiter({ perSecond: s.rateLimit.perSecond, burst: s.rateLimit.burst, exempt: (a) => trusted.has(a) });
+    const throttle = limiter.enabled
+      ? new SourceThrottle({ limiter, action: s.rateLimit.action, count: (m, a) => o.metrics?.throttled?.(m, a), log: this.#log })
+      : undefined;
     const admission = new InviteAdmission({
       log: this.#log,
-      auth: { trusted: new CidrSet(s.trustedNetworks), digest: new DigestAuthenticator(s.realm, s.inboundUsers, o.timing?.nonceTtlMs) },
+      ...(throttle !== undefined ? { throttle } : {}),
+      auth: { trusted, digest: new DigestAuthenticator(s.realm, s.inboundUsers, o.timing?.nonceTtlMs) },
       admission: o.admission,
       routing: this.#routingRules(),
       checkOffer: o.checkOffer ?? codecOfferCheck(),
@@ -147,8 +163,9 @@ export class SipApp {
     });
     this.#srf.use('invite', ...admission.middleware(), handler);
     const drainingRetry = o.timing?.retryAfterSeconds?.draining;
-    this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log, ...(drainingRetry !== undefined ? { retryAfterSeconds: drainingRetry } : {}) }));
+    this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log, ...(throttle !== undefined ? { throttle } : {}), ...(drainingRetry !== undefined ? { retryAfterSeconds: drainingRetry } : {}) }));
     o.connection.on('disconnected', this.#onDisconnected);
+    o.connection.on('connected', this.#onConnected);
     this.registrar?.start();
     if (this.registrar !== undefined && s.keepAliveMethod === 'crlf') {
       this.#log.warn('JIGASI_SIP_KEEP_ALIVE_METHOD=CRLF: drachtio-server cannot send bare CRLF keep-alives; sending OPTIONS instead');
@@ -156,7 +173,8 @@ export class SipApp {
     const open = s.trustedNetworks.length === 0 && s.inboundUsers.length === 0;
     if (open) this.#log.warn('no SIP_TRUSTED_NETWORKS and no SIP_INBOUND_USERS: anyone who reaches the SIP port may call');
     const keepAlive = this.registrar === undefined || s.keepAliveMethod === 'none' ? 'none' : 'options';
-    this.#log.info({ registration: this.registrar !== undefined, keepAlive, open }, 'SIP app started');
+    const rateLimit = throttle === undefined ? 'off' : `${s.rateLimit.perSecond}/s burst ${s.rateLimit.burst} (${s.rateLimit.action})`;
+    this.#log.info({ registration: this.registrar !== undefined, keepAlive, open, rateLimit }, 'SIP app started');
   }
 
   /**
@@ -171,6 +189,7 @@ export class SipApp {
   async #stop(): Promise<void> {
     this.#accepting = false;
     this.#o.connection.off('disconnected', this.#onDisconnected);
+    this.#o.connection.off('connected', this.#onConnected);
     await this.registrar?.stop();
     this.#log.info('SIP app stopped');
   }
@@ -224,7 +243,10 @@ export class SipApp {
   #connectionLost(reason: string): void {
     if (this.#legs.size === 0) return;
     this.#log.warn({ legs: this.#legs.size, reason }, 'drachtio connection lost; ending every SIP leg');
-    for (const leg of [...this.#legs]) leg.connectionLost();
+    for (const leg of [...this.#legs]) {
+      const lost = leg.connectionLost();
+      if (lost !== undefined) this.#lostDialogs.add(lost);
+    }
   }
 
   #serving(): boolean {

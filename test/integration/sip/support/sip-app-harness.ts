@@ -27,6 +27,8 @@ export function sipConfig(overrides: Partial<SipConfig> = {}): SipConfig {
     trustedNetworks: [],
     inboundUsers: [],
     realm: 'gateway.test',
+    // The production defaults (SIP_RATE_LIMIT=20, SIP_RATE_LIMIT_BURST=50).
+    rateLimit: { perSecond: 20, burst: 50, action: 'reject' },
     numberMap: {},
     conferenceMapperUrl: undefined,
     outboundPrefix: '',
@@ -84,6 +86,8 @@ export interface HarnessOptions {
 export class SipAppHarness {
   readonly calls = new CallInbox();
   readonly responses: number[] = [];
+  /** `method/action` of every request the per-source limit refused or dropped. */
+  readonly throttled: string[] = [];
 
   private constructor(
     readonly double: DrachtioDouble,
@@ -109,7 +113,7 @@ export class SipAppHarness {
         ((leg, route, meta) => {
           harness?.calls.push({ leg, route, meta });
         }),
-      metrics: { response: (status) => harness?.responses.push(status) },
+      metrics: { response: (status) => harness?.responses.push(status), throttled: (m, a) => harness?.throttled.push(`${m}/${a}`) },
       logger: silentLogger(),
       ...(opts.timing ? { timing: opts.timing } : {}),
       ...(opts.checkOffer ? { checkOffer: opts.checkOffer } : {}),
