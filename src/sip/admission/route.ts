@@ -48,7 +48,9 @@ export function routeInvite(inv: RoutableInvite, rules: RoutingRules): RouteDeci
     return { kind: 'room', target: { roomJid: normalizeRoom(fromHeader, muc), password, source: 'header' } };
   }
   if (inv.calledNumber !== undefined) {
-    const mapped = rules.numberMap[normalizeNumber(inv.calledNumber)];
+    const number = normalizeNumber(inv.calledNumber);
+    // Own keys only: a dialled "constructor" or "toString" must not find Object.prototype's.
+    const mapped = Object.hasOwn(rules.numberMap, number) ? rules.numberMap[number] : undefined;
     if (mapped !== undefined) {
       return { kind: 'room', target: { roomJid: normalizeRoom(mapped, muc), password, source: 'number-map' } };
     }
