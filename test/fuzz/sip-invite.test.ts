@@ -135,7 +135,7 @@ describe('fuzz: hostile INVITEs through drachtio-srf and the admission chain', (
     h = await SipAppHarness.start({
       sip: { trustedNetworks: ['10.0.0.0/8'], inboundUsers: [{ username: '1000', password: 'pw' }], numberMap: { '4711': 'sales' } },
       onInboundCall: (leg, route) => {
-        const room = route.target.roomJid;
+        const room = route.kind === 'room' ? route.target.roomJid : 'pin';
         const w = waiting.get(room);
         if (w !== undefined) {
           waiting.delete(room);
