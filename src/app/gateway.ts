@@ -22,6 +22,8 @@ import { SipApp } from '../sip/sip-app.js';
 import { BreweryClient } from '../xmpp/brewery/index.js';
 import { createCallSignaling } from '../xmpp/call-signaling.js';
 
+/** How often the registry looks for calls whose SIP leg vanished unnoticed (CallRegistry.startReaper). */
+const ORPHAN_SWEEP_MS = 2000;
 const PROMPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prompts');
 
 /**
@@ -156,6 +158,10 @@ export class Gateway {
       logger: logger.child({ component: 'dial-out' }),
     });
 
+    this.registry.on('reaped', (call) => {
+      this.metrics.callsReapedTotal.inc();
+      this.#log.error({ callId: call.id, room: call.roomJid }, 'bug: call whose SIP leg is gone was still up; reaping it');
+    });
     this.registry.on('changed', () => {
       const s = this.registry.stats();
       this.metrics.callsActive.set(s.calls);
@@ -232,6 +238,7 @@ export class Gateway {
     // Both connections retry forever in the background: startup doesn't wait for Prosody or
     // drachtio-server, and health reports what is still missing.
     this.drachtio.start();
+    this.registry.startReaper(ORPHAN_SWEEP_MS);
     this.freeswitch?.start();
     this.sip.start();
     void this.brewery.start();
@@ -261,6 +268,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     clearTimeout(this.#drainTimer);
+    this.registry.stopReaper();
     const steps: Array<[string, () => Promise<void>]> = [
       ['sip', () => this.sip.stop()],
       ['brewery', () => this.brewery.stop()],

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { CallMedia } from '../media/call-media.js';
+import type { SipLeg } from '../sip/sip-leg.js';
 import type { CallSignaling } from '../xmpp/call-signaling.js';
 import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
 import { BridgeSession } from './bridge-session.js';
@@ -64,6 +65,17 @@ export abstract class CallBase implements RegisteredCall {
     return this.#closing !== undefined;
   }
 
+  /**
+   * The phone side is gone but the call never heard of it (a lost SIP event): nobody is on the
+   * line while the call holds a slot and a meeting seat. The registry's reaper ends such calls.
+   */
+  get orphaned(): boolean {
+    const leg = this.sipLeg;
+    return !this.closing && leg !== undefined && (leg.state === 'ended' || leg.dialogGone);
+  }
+
+  /** The call's SIP leg once it exists (an outbound call has none while ringing). */
+  protected abstract get sipLeg(): SipLeg | undefined;
   /** Ends the caller's SIP leg (BYE, CANCEL or a final response, as its state requires). */
   protected abstract endSip(reason: CloseReason): Promise<void>;
   /** The bridge side is up (first time, or after a resume / migration). */

@@ -54,7 +54,7 @@ export class InboundCall extends CallBase {
     this.leg.on('hungUp', () => void this.close(Reasons.callerBye));
     this.leg.on('cancelled', () => void this.close(Reasons.callerCancel));
     this.leg.on('ended', (cause) => {
-      if (cause === 'connection-lost' || cause === 'ack-timeout') void this.close(Reasons.sipLost);
+      if (cause === 'connection-lost' || cause === 'ack-timeout' || cause === 'answer-failed') void this.close(Reasons.sipLost);
     });
 
     const media = await this.createMedia();
@@ -198,6 +198,10 @@ export class InboundCall extends CallBase {
     this.showStatus('Connected');
     if (!resumed) this.deps.metrics?.callSetupSeconds.observe({ direction: 'in' }, (Date.now() - this.startedAt) / 1000);
     this.log.info({ setupMs: Date.now() - this.startedAt, resumed }, 'call connected');
+  }
+
+  protected get sipLeg(): InboundSipLeg {
+    return this.leg;
   }
 
   protected async endSip(reason: CloseReason): Promise<void> {

@@ -142,6 +142,11 @@ export class OutboundCall extends CallBase {
     leg.on('ended', (cause) => {
       if (cause === 'connection-lost') void this.close(Reasons.sipLost);
     });
+    // The callee's BYE may have come in the same read as its 200, before anyone listened.
+    if (leg.state === 'ended') {
+      await this.close(Reasons.calleeBye);
+      return;
+    }
     leg.setReinviteHandler(async (offer) => media.answerCaller(offer));
     if (leg.remoteSdp !== undefined) await media.acceptCallerAnswer(leg.remoteSdp);
     this.answeredAt = Date.now();
@@ -175,6 +180,10 @@ export class OutboundCall extends CallBase {
     this.#bridgeUp = true;
     if (this.#leg !== undefined && this.#leg.state === 'answered') this.phaseValue = 'connected';
     this.log.info({ resumed }, 'bridge media connected');
+  }
+
+  protected get sipLeg(): OutboundSipLeg | undefined {
+    return this.#leg;
   }
 
   protected async endSip(reason: CloseReason): Promise<void> {

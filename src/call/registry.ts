@@ -7,8 +7,13 @@ export interface RegisteredCall {
   readonly roomJid: string | undefined;
   /** Other occupants of the room (the brewery's "participants" counts these). */
   readonly remoteParticipants: number;
+  /** Its SIP leg is gone but the call did not close (see CallBase.orphaned). */
+  readonly orphaned: boolean;
   close(reason: CloseReason): Promise<void>;
 }
+
+/** How a reaped call is closed: a lost SIP event is a bug of ours, not the caller's doing. */
+export const ORPHAN_REASON: CloseReason = { cls: 'internal_error', cause: 'sip-leg-gone' };
 
 export type TerminationClass = 'normal' | 'caller_error' | 'upstream_error' | 'timeout' | 'internal_error' | 'rejected';
 
@@ -37,6 +42,8 @@ export interface RegistryStats {
 type RegistryEvents = {
   changed: [];
   drained: [];
+  /** A call was found orphaned and is being closed. */
+  reaped: [call: RegisteredCall];
 };
 
 /**
@@ -49,9 +56,37 @@ export class CallRegistry extends TypedEmitter<RegistryEvents> {
   #totalCalls = 0;
   #totalCompleted = 0;
   #totalFailed = 0;
+  #reaper: NodeJS.Timeout | undefined;
 
   constructor(private readonly maxCalls: number) {
     super();
+  }
+
+  /**
+   * Sweeps the calls every `intervalMs` and closes the orphaned ones, so that a lost SIP event
+   * can hold a slot and a meeting seat for at most one interval. Stops with stopReaper().
+   */
+  startReaper(intervalMs: number): void {
+    if (this.#reaper !== undefined) return;
+    this.#reaper = setInterval(() => this.reapOrphans(), intervalMs);
+    this.#reaper.unref();
+  }
+
+  stopReaper(): void {
+    clearInterval(this.#reaper);
+    this.#reaper = undefined;
+  }
+
+  /** Closes every orphaned call now; returns how many there were. */
+  reapOrphans(): number {
+    let n = 0;
+    for (const call of this.#calls.values()) {
+      if (!call.orphaned) continue;
+      n++;
+      this.emit('reaped', call);
+      void call.close(ORPHAN_REASON);
+    }
+    return n;
   }
 
   get draining(): boolean {

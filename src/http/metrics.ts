@@ -20,6 +20,8 @@ export class GatewayMetrics {
   readonly mediaJitterSeconds: Histogram<'side'>;
   readonly connectionUp: Gauge<'peer'>;
   readonly draining: Gauge;
+  readonly callCloseSeconds: Histogram;
+  readonly callsReapedTotal: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -83,6 +85,17 @@ export class GatewayMetrics {
       registers: [r],
     });
     this.draining = new Gauge({ name: `${PREFIX}graceful_shutdown`, help: '1 while draining', registers: [r] });
+    this.callCloseSeconds = new Histogram({
+      name: `${PREFIX}call_close_seconds`,
+      help: 'Time from the decision to end a call until all of it (SIP leg, room, media) is gone',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers: [r],
+    });
+    this.callsReapedTotal = new Counter({
+      name: `${PREFIX}calls_reaped_total`,
+      help: 'Calls closed by the reaper because their SIP leg was gone unnoticed (a bug if ever non-zero)',
+      registers: [r],
+    });
   }
 
   callEnded(direction: 'in' | 'out', result: TerminationClass, durationSeconds: number | undefined): void {

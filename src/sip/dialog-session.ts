@@ -1,6 +1,8 @@
 import type { Logger } from '../log.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
 import { SipRequestError } from './errors.js';
+import { lostDialogOf, type LostDialog } from './lost-dialogs.js';
+import { cseqNumber } from './registration-messages.js';
 import { parseDtmfBody, parseDtmfRelay, parseJsonInfo } from './info-payloads.js';
 import { respond } from './respond.js';
 import type { ReinviteHandler, SipLegEvents } from './sip-leg.js';
@@ -52,6 +54,8 @@ export class DialogSession {
   #acked = false;
   #firstAckBody: string | undefined;
   #remoteGone = false;
+  /** The highest CSeq of the requests we sent in the dialog (a rebuilt BYE must go above it). */
+  #lastLocalCseq: number | undefined;
 
   constructor(opts: DialogSessionOptions) {
     this.#opts = opts;
@@ -69,6 +73,7 @@ export class DialogSession {
     d.on('ack', (req) => this.#onAck(req));
     // srf would accept a REFER with 200 by default; the gateway does not transfer calls.
     d.on('refer', (_req, res) => void respond(res, 405, { headers: { Allow: ALLOWED_METHODS } }, this.#log));
+    if (!d.connected) this.#onGoneBeforeListening();
   }
 
   get dialog(): SrfDialog {
@@ -124,12 +129,19 @@ export class DialogSession {
   /**
    * The drachtio connection carrying the dialog is gone: nothing can be sent, but srf still
    * tracks the dialog. destroy() on a dead socket fails at once and makes srf forget it.
+   * Returns what it takes to send the far end a BYE later, unless it had already hung up.
    */
-  abandon(): void {
+  abandon(): LostDialog | undefined {
     this.#failAckWait(new Error('drachtio connection lost'));
-    if (this.#remoteGone) return;
+    if (this.#remoteGone) return undefined;
     this.#remoteGone = true;
+    const lost = lostDialogOf(this.#dialog, this.#lastLocalCseq);
     this.#dialog.destroy().catch(() => undefined);
+    return lost;
+  }
+
+  #noteLocalCseq(n: number | undefined): void {
+    if (n !== undefined && n > (this.#lastLocalCseq ?? 0)) this.#lastLocalCseq = n;
   }
 
   /** Sends an INFO; rejects with SipRequestError unless the far end answered 2xx. */
@@ -138,6 +150,7 @@ export class DialogSession {
     try {
       const res = await this.#dialog.request({ method: 'INFO', headers: { 'Content-Type': contentType }, body });
       status = res.status;
+      this.#noteLocalCseq(cseqNumber(res));
     } catch (err) {
       throw new SipRequestError('INFO', undefined, `INFO could not be sent: ${String(err instanceof Error ? err.message : err)}`);
     }
@@ -148,6 +161,18 @@ export class DialogSession {
     this.#remoteGone = true;
     this.#failAckWait(new Error('the far end hung up before the ACK'));
     this.#opts.onRemoteBye(reasonText(req.get('Reason')) ?? 'far end hung up');
+  }
+
+  /**
+   * srf processes every message of one socket read synchronously: when the far end's BYE came in
+   * the same read as the message that created the dialog (the 200's confirmation, or the 200 of
+   * our INVITE), srf answered it and emitted 'destroy' before anyone could listen. Without this,
+   * the call would hold its slot and its meeting seat with nobody on the line.
+   */
+  #onGoneBeforeListening(): void {
+    this.#log.info('the far end hung up before the dialog was handed over');
+    this.#remoteGone = true;
+    this.#opts.onRemoteBye('far end hung up at the answer');
   }
 
   #onAck(req: SrfIncomingRequest): void {

@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { DialogSession } from './dialog-session.js';
 import { SipLegStateError, type LegEndCause } from './errors.js';
+import type { LostDialog } from './lost-dialogs.js';
 import { dtmfRelayBody, jsonInfoBody, type DtmfDigit, type JsonInfoMessage } from './info-payloads.js';
 import type { ReinviteHandler, SipLegEvents } from './sip-leg.js';
 import type { SrfDialog } from './srf-types.js';
@@ -39,6 +40,10 @@ export abstract class LegBase extends TypedEmitter<SipLegEvents> {
     return this.#endCause;
   }
 
+  get dialogGone(): boolean {
+    return this.#endCause === undefined && this.session !== undefined && !this.session.dialog.connected;
+  }
+
   get localSdp(): string | undefined {
     return this.session?.localSdp;
   }
@@ -58,14 +63,16 @@ export abstract class LegBase extends TypedEmitter<SipLegEvents> {
 
   /**
    * The drachtio connection is gone and with it every dialog it carried: the leg ends without
-   * signalling (nothing could reach the far end), reported as hungUp so the call tears down.
+   * signalling (nothing can reach the far end now), reported as hungUp so the call tears down.
+   * An established dialog is returned so that its BYE can go out once drachtio is back.
    */
-  connectionLost(): void {
-    if (this.#endCause !== undefined) return;
+  connectionLost(): LostDialog | undefined {
+    if (this.#endCause !== undefined) return undefined;
     this.markEnded();
-    this.session?.abandon();
+    const lost = this.session?.abandon();
     this.emit('hungUp', 'drachtio connection lost');
     this.end('connection-lost', 'drachtio connection lost');
+    return lost;
   }
 
   /** Subclasses move their own state to ended here (before events are emitted). */

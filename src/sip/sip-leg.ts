@@ -46,6 +46,11 @@ export interface SipLeg extends LegEventSource {
   readonly remoteSdp: string | undefined;
   /** Our current SDP once we sent one. */
   readonly localSdp: string | undefined;
+  /**
+   * The SIP dialog is gone (srf forgot it) while the leg still counts as live: an event was
+   * lost. Never true in a healthy process; the registry's reaper ends such calls.
+   */
+  readonly dialogGone: boolean;
   /** Without a handler a re-INVITE is answered with our current SDP unchanged. */
   setReinviteHandler(handler: ReinviteHandler | undefined): void;
   /** Ends the leg (BYE when answered); idempotent, resolves once the far end was told. */

@@ -89,6 +89,10 @@ export interface SrfDialog {
   readonly local: { uri: string; sdp: string | undefined; contact: string | undefined };
   readonly remote: { uri: string; sdp: string | undefined };
   readonly connected: boolean;
+  /** The dialog-forming INVITE (ours for a UAC dialog, the caller's for a UAS one). */
+  readonly req: SrfMessage;
+  /** For a UAC dialog, the 200 that formed it; for a UAS dialog srf's response object (not read). */
+  readonly res: SrfMessage;
   on<K extends keyof SrfDialogEvents>(event: K, listener: (...args: SrfDialogEvents[K]) => void): unknown;
   /** Sends BYE; resolves when it was answered (or rejects when drachtio refused to send it). */
   destroy(opts?: { headers?: SrfHeaders }): Promise<unknown>;

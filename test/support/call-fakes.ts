@@ -20,6 +20,8 @@ export class FakeLeg extends TypedEmitter<SipLegEvents> implements InboundSipLeg
   remoteSdp: string | undefined = 'v=0\r\n';
   localSdp: string | undefined;
   lateOffer = false;
+  /** Set by loseDialog(): the dialog vanished and no event said so. */
+  dialogGone = false;
   readonly log: string[] = [];
   readonly infos: JsonInfoMessage[] = [];
   reinviteHandler: ReinviteHandler | undefined;
@@ -61,6 +63,10 @@ export class FakeLeg extends TypedEmitter<SipLegEvents> implements InboundSipLeg
     this.state = 'ended';
     this.emit('hungUp', 'caller');
     this.emit('ended', 'remote-bye', 'caller');
+  }
+  /** The dialog disappears without any event reaching the call (the ghost-call bug the reaper catches). */
+  loseDialog(): void {
+    this.dialogGone = true;
   }
   remoteCancel(): void {
     this.state = 'ended';

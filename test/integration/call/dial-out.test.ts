@@ -28,6 +28,7 @@ class FakeOutLeg extends TypedEmitter<SipLegEvents> implements OutboundSipLeg {
   state: SipLegState = 'answered';
   remoteSdp = 'v=0\r\n';
   localSdp = 'v=0\r\n';
+  dialogGone = false;
   hungUpWith: string | undefined;
   setReinviteHandler(): void {}
   async hangup(reason?: string): Promise<void> {

@@ -150,6 +150,39 @@ describe('inbound call: answer and hang up', () => {
     expect(leg.state).toBe('ended');
     expect(app.app.legCount).toBe(0);
   });
+
+  it('sends the caller a BYE of the lost dialog once drachtio-server is back', async () => {
+    const { app, leg, invite, ok, caller } = await answeredCall();
+    // An INFO the gateway sent raises the CSeq the rebuilt BYE must go above.
+    const sending = leg.sendJsonInfo({ kind: 'protocol', i: 1, t: 11, d: {} });
+    const info = await app.double.waitForRequest('INFO');
+    app.double.respond(info, 200);
+    await sending;
+    // The double forgets every dialog with the connection, as a restarted drachtio-server would.
+    await app.double.disconnect();
+    await app.double.waitForConnection();
+    const bye = await app.double.waitForRequest('BYE');
+    app.double.respond(bye, 200);
+    const m = bye.message;
+    const inv = sip.parseSipMessage(invite);
+    expect(bye.dialogId).toBe('');
+    expect(bye.uri).toBe(sip.uriOf(inv.require('contact')));
+    expect(m.callId).toBe(inv.callId);
+    expect(m.fromTag).toBe(ok.toTag);
+    expect(m.toTag).toBe(inv.fromTag);
+    expect(m.cseq.seq).toBeGreaterThan(info.message.cseq.seq);
+    expect(m.get('reason')).toMatch(/^Q\.850;cause=16/);
+    // The phone can match it to its call: it is the dialog it knows, seen from the other side.
+    expect(caller.callId).toBe(m.callId);
+  });
+
+  it('does not send BYE for a dialog the caller had already ended', async () => {
+    const { app, caller } = await answeredCall();
+    await app.double.injectRequest(caller.bye()).waitForResponse(200);
+    await app.double.disconnect();
+    await app.double.waitForConnection();
+    await expect(app.double.waitForRequest('BYE', 300)).rejects.toThrow(/timed out/);
+  });
 });
 
 describe('inbound call: late offer', () => {

@@ -29,6 +29,8 @@ export class InjectedRequest {
   readonly refused: SipMessage[] = [];
   /** Transaction id the app saw; undefined when the stack handled the request alone. */
   transactionId: string | undefined;
+  /** Requests to deliver in the same read as the stack's confirmation of the app's response (see inSameReadAs). */
+  sameRead: { status: number; requests: (res: SipMessage) => string[] } | undefined;
   /** True when the request was passed to the app. */
   delivered = false;
 
@@ -50,6 +52,15 @@ export class InjectedRequest {
   waitForResponse(status?: number, timeoutMs = 5000): Promise<SipMessage> {
     const what = `${status ?? 'a'} response to ${this.request.method} (Call-ID ${this.request.get('call-id') ?? '?'})`;
     return this.#responses.take((m) => (status === undefined ? m.status !== 100 : m.status === status), timeoutMs, what);
+  }
+
+  /**
+   * When the app's `status` response to this request is sent, the requests `make` builds from it
+   * (say the caller's ACK and BYE) reach the app in the same socket read as drachtio's
+   * confirmation: the race where srf handles them before the app has its dialog.
+   */
+  inSameReadAs(status: number, make: (res: SipMessage) => string[]): void {
+    this.sameRead = { status, requests: make };
   }
 
   /** @internal */
@@ -119,8 +130,15 @@ export class NetworkSide {
     const status = res.status ?? 0;
     if (status >= 200) txn.finalStatus = status;
     if (txn.initialInvite && status >= 200 && status < 300) this.#addUasDialog(txn, res);
+    const follow = txn.handle.sameRead?.status === status ? txn.handle.sameRead : undefined;
+    if (follow !== undefined) conn.hold();
     conn.send(responseSentResponse(msgId, { ...txn.meta, source: 'application' }, res.toString(), txn.id, txn.dialogId));
     txn.handle.addResponse(res, 'app');
+    if (follow !== undefined) {
+      txn.handle.sameRead = undefined;
+      for (const text of follow.requests(res)) this.inject(text, { source: { address: txn.meta.address, port: txn.meta.port } });
+      conn.release();
+    }
     // INVITE transactions stay to match a later CANCEL or the ACK of a failure response.
     if (status >= 200 && txn.request.method !== 'INVITE') this.#serverTxns.delete(txn.id);
   }

@@ -145,10 +145,23 @@ export class DrachtioDouble {
     return this.#ctx.captured.take((r) => r.method === want, timeoutMs, `a ${want} from the app`);
   }
 
-  /** Answers a request the app sent, as the far end; the response reaches srf unless it is the 200 to a CANCEL. */
-  respond(req: CapturedRequest, status: number, opts?: RespondOptions): SipMessage {
+  /**
+   * Answers a request the app sent, as the far end; the response reaches srf unless it is the 200
+   * to a CANCEL. With `sameRead`, the requests it builds from the response (say the callee's BYE)
+   * reach the app in the same socket read as the response.
+   */
+  respond(req: CapturedRequest, status: number, opts?: RespondOptions, sameRead?: (res: SipMessage) => string[]): SipMessage {
     this.#assertOpen();
-    return this.#app.respond(req, status, opts);
+    if (sameRead === undefined) return this.#app.respond(req, status, opts);
+    const conns = [...this.#conns];
+    for (const c of conns) c.hold();
+    try {
+      const res = this.#app.respond(req, status, opts);
+      for (const text of sameRead(res)) this.#network.inject(text, { source: req.destination });
+      return res;
+    } finally {
+      for (const c of conns) c.release();
+    }
   }
 
   /** Drops every app connection abruptly (a drachtio-server restart); the port stays open. */

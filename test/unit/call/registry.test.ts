@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CallRegistry, type CloseReason, type RegisteredCall } from '../../../src/call/registry.js';
+import { CallRegistry, ORPHAN_REASON, type CloseReason, type RegisteredCall } from '../../../src/call/registry.js';
 
-function fakeCall(id: string, roomJid: string | undefined, remoteParticipants: number): RegisteredCall & { closedWith: CloseReason[] } {
+function fakeCall(id: string, roomJid: string | undefined, remoteParticipants: number): RegisteredCall & { closedWith: CloseReason[]; orphaned: boolean } {
   const closedWith: CloseReason[] = [];
-  return { id, roomJid, remoteParticipants, closedWith, close: async (r) => void closedWith.push(r) };
+  return { id, roomJid, remoteParticipants, orphaned: false, closedWith, close: async (r) => void closedWith.push(r) };
 }
 
 describe('CallRegistry', () => {
@@ -51,5 +51,39 @@ describe('CallRegistry', () => {
     expect(a.closedWith).toEqual([{ cls: 'upstream_error', cause: 'xmpp-lost' }]);
     expect(b.closedWith).toHaveLength(1);
     expect(() => r.add(a)).toThrow(/already/);
+  });
+
+  it('reaps calls whose SIP leg is gone, once, and leaves the others alone', () => {
+    const r = new CallRegistry(4);
+    const healthy = fakeCall('a', 'r1@muc', 1);
+    const ghost = fakeCall('b', 'r1@muc', 1);
+    r.add(healthy);
+    r.add(ghost);
+    const reaped: string[] = [];
+    r.on('reaped', (c) => reaped.push(c.id));
+    expect(r.reapOrphans()).toBe(0);
+    ghost.orphaned = true;
+    expect(r.reapOrphans()).toBe(1);
+    expect(reaped).toEqual(['b']);
+    expect(ghost.closedWith).toEqual([ORPHAN_REASON]);
+    expect(healthy.closedWith).toEqual([]);
+  });
+
+  it('sweeps for orphans on its own once the reaper runs', async () => {
+    vi.useFakeTimers();
+    try {
+      const r = new CallRegistry(4);
+      const ghost = fakeCall('g', undefined, 0);
+      r.add(ghost);
+      r.startReaper(1000);
+      ghost.orphaned = true;
+      await vi.advanceTimersByTimeAsync(999);
+      expect(ghost.closedWith).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ghost.closedWith).toEqual([ORPHAN_REASON]);
+      r.stopReaper();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
