@@ -27,8 +27,10 @@ export interface BoundUdpSocket {
   release(): Promise<void>;
 }
 
+/** Every port of the range is taken: the call cannot get media now, and the phone is told 503. */
 export class PortExhaustedError extends Error {
   readonly metricLabel = 'port_exhausted';
+  readonly sipStatus = 503;
   constructor(range: PortRange, address: string) {
     super(`no free UDP port in ${range.min}-${range.max} on ${address}`);
     this.name = 'PortExhaustedError';

@@ -5,7 +5,7 @@
  */
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { DrachtioDouble, callerDialog, type CapturedRequest, type InjectedRequest } from '../support/drachtio-double/index.js';
 import { FakeFocus } from '../support/fake-focus.js';
 import { gatewayTestEnv } from './gateway-env.js';
@@ -28,7 +28,11 @@ export class GatewayHarness {
     readonly config: GatewayConfig,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<GatewayHarness> {
+  /**
+   * `opts.logger` replaces the silent (or E2E_LOG) logger; `opts.keepPortRange` keeps
+   * JIGASI_PORT_MIN/MAX from `env` instead of letting the OS pick media ports.
+   */
+  static async start(env: Record<string, string> = {}, opts: { logger?: Logger; keepPortRange?: boolean } = {}): Promise<GatewayHarness> {
     const prosody = await startConferenceProsody();
     await prosody.createUser('jigasi', prosody.authDomain, 'jigasi-pw');
     const focus = await FakeFocus.start(prosody);
@@ -40,9 +44,11 @@ export class GatewayHarness {
       },
     });
     // Ports chosen by the OS, so parallel test files never collide.
-    config.media.portMin = 0;
-    config.media.portMax = 0;
-    const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger();
+    if (opts.keepPortRange !== true) {
+      config.media.portMin = 0;
+      config.media.portMax = 0;
+    }
+    const logger = opts.logger ?? (process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger());
     const gateway = new Gateway(config, logger, () => void gateway.drain());
     await gateway.start();
     await gateway.drachtio.whenConnected(5000);

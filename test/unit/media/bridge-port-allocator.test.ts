@@ -69,6 +69,8 @@ describe('PortAllocator', () => {
     const a = await allocator.bind('127.0.0.1');
     const b = keep(await allocator.bind('127.0.0.1'));
     await expect(allocator.bind('127.0.0.1')).rejects.toBeInstanceOf(PortExhaustedError);
+    // The call layer answers the phone with this status (setupFailureReason), never 500.
+    await expect(allocator.bind('127.0.0.1')).rejects.toMatchObject({ sipStatus: 503 });
     await Promise.all([a.release(), a.release()]);
     expect(allocator.inUse).toBe(1);
     const again = keep(await allocator.bind('127.0.0.1'));

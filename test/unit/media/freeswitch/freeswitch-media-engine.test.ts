@@ -3,6 +3,7 @@ import { silentLogger } from '../../../../src/log.js';
 import type { CallMedia } from '../../../../src/media/call-media.js';
 import { FreeswitchConnection } from '../../../../src/media/freeswitch/freeswitch-connection.js';
 import { FreeswitchMediaEngine, MediaUnavailableError } from '../../../../src/media/freeswitch/freeswitch-media-engine.js';
+import { PortExhaustedError } from '../../../../src/media/port-allocator.js';
 import { FakeCallMedia, FakeMediaEngine } from '../../../support/call-fakes.js';
 import { FakeFsMediaServer, TEST_CONNECTION } from '../../../support/fs-fakes.js';
 import { until } from '../../../support/until.js';
@@ -57,6 +58,16 @@ describe('FreeswitchMediaEngine', () => {
     expect((err as MediaUnavailableError).sipStatus).toBe(503);
     expect((err as Error).message).toContain('not connected yet');
     expect(inner.created).toEqual([]);
+    expect(engine.activeCalls).toBe(0);
+  });
+
+  it('passes the engine\'s port exhaustion on with its 503, holding nothing', async () => {
+    const { connection, inner, engine } = setup();
+    await connected(connection);
+    inner.gate = Promise.reject(new PortExhaustedError({ min: 20000, max: 20001 }, '127.0.0.1'));
+    const err = await engine.createCallMedia({ callId: 'c1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PortExhaustedError);
+    expect((err as PortExhaustedError).sipStatus).toBe(503);
     expect(engine.activeCalls).toBe(0);
   });
 
