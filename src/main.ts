@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gateway } from './app/gateway.js';
 import { SignalHandler } from './app/signals.js';
-import { ConfigError, loadConfig, redactedConfig } from './config/index.js';
+import { ConfigError, configWarnings, loadConfig, redactedConfig } from './config/index.js';
 import { createLogger } from './log.js';
 
 function packageVersion(): string {
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   logger.info({ config: redactedConfig(config) }, 'starting jitsi-sip-gateway %s', config.version);
+  for (const warning of configWarnings(config)) logger.warn(warning);
 
   let signals: SignalHandler | undefined;
   const gateway = new Gateway(config, logger, () => signals?.requestDrain());
