@@ -70,6 +70,8 @@ export function createXmppClient(opts: XmppClientOptions): Client {
     },
   });
 
+  verifyAgainstDomain(xmpp, opts.domain);
+
   // Stream errors and socket errors are emitted as 'error'; an EventEmitter without a listener
   // would turn them into an uncaught exception.
   xmpp.on('error', (err: unknown) => {
@@ -79,6 +81,21 @@ export function createXmppClient(opts: XmppClientOptions): Client {
     logger.debug({ status, domain: opts.domain }, 'xmpp status');
   });
   return xmpp;
+}
+
+/**
+ * Direct TLS (xmpps://) is verified by Node as always (CA store, NODE_EXTRA_CA_CERTS for a
+ * private CA; never switched off), but @xmpp/client checks the certificate against the host it
+ * dials. RFC 6120 wants the XMPP domain, and Prosody picks its certificate by SNI per virtual
+ * host, so the TLS session names the domain. STARTTLS on xmpp:// already uses the domain.
+ */
+function verifyAgainstDomain(xmpp: Client, domain: string): void {
+  const entity = xmpp as unknown as { socketParameters: (service: string) => Record<string, unknown> | undefined };
+  const original = entity.socketParameters.bind(entity);
+  entity.socketParameters = (service) => {
+    const params = original(service);
+    return params !== undefined && service.startsWith('xmpps:') ? { ...params, servername: domain } : params;
+  };
 }
 
 /** Stops a client for good: no automatic reconnect, socket closed even if the stream close hangs. */
