@@ -53,7 +53,9 @@ export class BridgeSession extends TypedEmitter<BridgeSessionEvents> {
       this.media.disconnectBridge();
       this.emit('suspended');
     });
-    jingle.on('error', (err) => log.warn({ err }, 'jingle session error'));
+    jingle.on('offerRefused', (err) => {
+      if (!this.#closed) this.emit('failed', err);
+    });
   }
 
   /** The room is known once the conference is joined; an initiate arriving earlier waits for it. */

@@ -6,7 +6,7 @@ import type { CallSignaling } from '../xmpp/call-signaling.js';
 import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
 import { BridgeSession } from './bridge-session.js';
 import type { CallDeps } from './call-deps.js';
-import { Reasons } from './close-reason.js';
+import { bridgeFailureReason, bridgeTransportReason, Reasons } from './close-reason.js';
 import type { CloseReason, RegisteredCall } from './registry.js';
 import { CallTimers } from './timers.js';
 
@@ -86,7 +86,7 @@ export abstract class CallBase implements RegisteredCall {
     this.media = media;
     media.on('bridgeFailed', (reason) => {
       this.log.warn({ reason }, 'bridge transport failed');
-      void this.close(Reasons.bridgeFailed);
+      void this.close(bridgeTransportReason(reason));
     });
     media.on('bridgeMediaTimeout', () => void this.close(Reasons.noBridgeMedia));
     media.on('callerMediaTimeout', () => {
@@ -139,7 +139,7 @@ export abstract class CallBase implements RegisteredCall {
     });
     bridge.on('failed', (err) => {
       this.log.warn({ err }, 'bridge setup failed');
-      void this.close(Reasons.bridgeFailed);
+      void this.close(bridgeFailureReason(err));
     });
     return signaling;
   }
@@ -176,7 +176,8 @@ export abstract class CallBase implements RegisteredCall {
       // Out of the room (kicked, room destroyed, XMPP gone) the focus cannot be reached, and it
       // already knows the participant left.
       const reachable = reason !== Reasons.kicked && reason !== Reasons.roomDestroyed && reason !== Reasons.xmppLost;
-      await this.signaling?.jingle.terminate(reason.cls === 'normal' ? 'success' : 'general-error', reason.cause, reachable);
+      const condition = reason.jingleReason ?? (reason.cls === 'normal' ? 'success' : 'general-error');
+      await this.signaling?.jingle.terminate(condition, reason.cause, reachable);
     });
     await this.#step('conference', () => this.signaling?.conference.close(reason.cause));
     await this.#step('media', async () => {

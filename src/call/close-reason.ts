@@ -1,3 +1,7 @@
+import { BridgeTransportError, type BridgeFailureReason } from '../media/bridge/errors.js';
+import { JingleParseError, NegotiationError } from '../xmpp/jingle/errors.js';
+import type { JingleReasonCondition } from '../xmpp/jingle/build.js';
+import { MissingTransportError } from './bridge-session.js';
 import type { CloseReason } from './registry.js';
 
 /**
@@ -39,4 +43,37 @@ export const Reasons = {
 export function setupFailureReason(err: unknown): CloseReason {
   const status = err !== null && typeof err === 'object' ? (err as { sipStatus?: unknown }).sipStatus : undefined;
   return status === 503 ? Reasons.mediaServerLost : Reasons.internal;
+}
+
+/** The Jingle condition that tells the focus why the media side gave up. */
+const BRIDGE_JINGLE_REASON: Record<BridgeFailureReason, JingleReasonCondition> = {
+  'ice-timeout': 'connectivity-error',
+  'ice-failed': 'connectivity-error',
+  'consent-expired': 'connectivity-error',
+  'dtls-timeout': 'failed-transport',
+  'dtls-failed': 'failed-transport',
+  'dtls-closed': 'failed-transport',
+  'fingerprint-mismatch': 'security-error',
+  'no-srtp-profile': 'security-error',
+  superseded: 'general-error',
+  closed: 'general-error',
+};
+
+/**
+ * Why the bridge side could not be set up, as a close reason. Every refusal of the focus's offer
+ * ends the call at once the same way: 503 to a caller still ringing (BYE if answered), a cause
+ * naming the refusal, and a session-terminate saying why (unless the offer never made a session).
+ */
+export function bridgeFailureReason(err: Error): CloseReason {
+  const base = { cls: 'upstream_error', sipStatus: 503 } as const;
+  if (err instanceof NegotiationError) return { ...base, cause: 'offer-incompatible', jingleReason: err.jingleReason };
+  if (err instanceof JingleParseError) return { ...base, cause: 'offer-malformed' };
+  if (err instanceof MissingTransportError) return { ...base, cause: 'offer-no-transport', jingleReason: 'failed-transport' };
+  if (err instanceof BridgeTransportError) return bridgeTransportReason(err.reason);
+  return Reasons.bridgeFailed;
+}
+
+/** The bridge transport (ICE, DTLS, consent) failed for `reason`. */
+export function bridgeTransportReason(reason: BridgeFailureReason): CloseReason {
+  return { cls: 'upstream_error', sipStatus: 503, cause: `bridge-${reason}`, jingleReason: BRIDGE_JINGLE_REASON[reason] };
 }

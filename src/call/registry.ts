@@ -1,3 +1,4 @@
+import type { JingleReasonCondition } from '../xmpp/jingle/build.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 
 /** What the registry needs to know of a call; the Call class implements it. */
@@ -23,6 +24,8 @@ export interface CloseReason {
   cause: string;
   /** SIP status to use when the caller's leg is still unanswered. */
   sipStatus?: number;
+  /** The condition our session-terminate carries; by default success for a normal end, else general-error. */
+  jingleReason?: JingleReasonCondition;
 }
 
 export type AdmissionRefusal = { refused: true; status: 503; reason: 'draining' | 'capacity' };

@@ -1,3 +1,4 @@
+import type { BridgeFailureReason } from './bridge/errors.js';
 /**
  * The narrow interface between a call and its media: what the call layer gives the media engine
  * (the caller's SDP, the bridge's Jingle transport and sources) and what it gets back (SDP and
@@ -43,7 +44,7 @@ export type CallMediaEvents = {
   /** ICE + DTLS with the bridge are up; media can flow. */
   bridgeConnected: [];
   /** The bridge transport failed (ICE, DTLS or consent) and will not recover by itself. */
-  bridgeFailed: [reason: string];
+  bridgeFailed: [reason: BridgeFailureReason];
   /** Connected, but no audio from the bridge for the configured time. */
   bridgeMediaTimeout: [];
   /** No RTP from the caller for the configured time. */

@@ -1,6 +1,8 @@
+import type { Element } from '@xmpp/xml';
 import type { Logger } from '../log.js';
 import { ConferenceSession, type ConferenceSessionOptions } from './conference/index.js';
-import { JingleSession, parseJingleIq } from './jingle/index.js';
+import { JingleParseError, JingleSession, parseJingleIq } from './jingle/index.js';
+import { NS } from './jingle/namespaces.js';
 
 /** The XMPP half of one call: its conference session and the Jingle session carried over it. */
 export interface CallSignaling {
@@ -25,7 +27,19 @@ export function createCallSignaling(options: ConferenceSessionOptions, logger: L
   });
   // Set before start(): Jicofo may send session-initiate right after the join presence.
   conference.setJingleHandler(async (iq) => {
-    jingle.handle(parseJingleIq(iq));
+    let action;
+    try {
+      action = parseJingleIq(iq);
+    } catch (err) {
+      // The IQ error answers the focus; the call still has to hear that its offer is unusable.
+      if (err instanceof JingleParseError && isSessionInitiate(iq)) jingle.refuseUnreadableOffer(err);
+      throw err;
+    }
+    jingle.handle(action);
   });
   return { conference, jingle };
+}
+
+function isSessionInitiate(iq: Element): boolean {
+  return iq.getChild('jingle', NS.jingle)?.attrs['action'] === 'session-initiate';
 }

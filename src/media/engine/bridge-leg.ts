@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../../log.js';
 import { BridgeTransport, type BridgeTimings } from '../bridge/bridge-transport.js';
-import type { BridgeTransportError } from '../bridge/errors.js';
+import type { BridgeTransportError, BridgeFailureReason } from '../bridge/errors.js';
 import type { BridgeTransportStats, IceCandidateLike, LocalTransportParameters, RemoteTransportParameters } from '../bridge/types.js';
 import type { PortAllocator } from '../port-allocator.js';
 import { CallMediaStateError } from './errors.js';
@@ -27,7 +27,7 @@ export interface BridgeLegHandlers {
   prefilter?(packet: Buffer): boolean;
   rtcp(packet: Buffer): void;
   connected(): void;
-  failed(reason: string, message: string): void;
+  failed(reason: BridgeFailureReason, message: string): void;
 }
 
 export class BridgeLeg {

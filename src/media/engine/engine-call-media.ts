@@ -1,3 +1,4 @@
+import type { BridgeFailureReason } from '../bridge/errors.js';
 /**
  * One call's media (CallMedia): the caller side is the CallerEndpoint (SDP, latching, hold,
  * RFC 4733, prompts), the conference side a BridgeLeg (ICE/DTLS/SRTP to the JVB) with the Opus
@@ -318,7 +319,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     this.emit('bridgeConnected');
   }
 
-  #onBridgeFailed(reason: string, message: string): void {
+  #onBridgeFailed(reason: BridgeFailureReason, message: string): void {
     this.#log.warn({ reason }, `bridge transport failed: ${message}`);
     this.emit('bridgeFailed', reason);
   }

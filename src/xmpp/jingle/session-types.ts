@@ -1,5 +1,6 @@
 import type { Element } from '@xmpp/xml';
 import type { Logger } from '../../log.js';
+import type { JingleError } from './errors.js';
 import type { NegotiatedAudio } from './negotiate.js';
 import type { RemoteSource } from './remote-sources.js';
 import type { IceCandidate, IceTransport, JingleContent, JingleReason, SessionInitiate } from './types.js';
@@ -54,7 +55,11 @@ export type JingleSessionEvents = {
   transportInfo: [TransportInfoEvent];
   transportReplace: [TransportReplaceEvent];
   terminated: [TerminatedEvent];
-  error: [Error];
+  /**
+   * A session-initiate the gateway cannot take (no usable codec, or unreadable): the call cannot
+   * get its media, so its owner ends it at once rather than leave the phone ringing.
+   */
+  offerRefused: [JingleError];
 };
 
 /** The gateway's side of the media, as the media engine produced it. */

@@ -8,7 +8,7 @@ import {
   buildTransportInfo,
   type JingleReasonCondition,
 } from './build.js';
-import { JingleSessionError, NegotiationError } from './errors.js';
+import { JingleSessionError, NegotiationError, type JingleParseError } from './errors.js';
 import { answerHeaderExtensions, answerPayloadTypes, findAudioContent, negotiateAudio, type NegotiatedAudio } from './negotiate.js';
 import { RemoteSourceMap, type RemoteSource } from './remote-sources.js';
 import type {
@@ -270,6 +270,16 @@ export class JingleSession extends TypedEmitter<JingleSessionEvents> {
   }
 
   /**
+   * An unreadable session-initiate, already answered with an IQ error by whoever parsed it: no
+   * session came into being, but the call waiting for one must learn it will not get it.
+   */
+  refuseUnreadableOffer(err: JingleParseError): void {
+    if (this.#state !== 'idle' && this.#state !== 'resumable') return;
+    this.#log.warn({ err: err.message }, 'unreadable session-initiate');
+    this.emit('offerRefused', err);
+  }
+
+  /**
    * XEP-0166 §6.3.2: acknowledge the unusable offer, then terminate it. The terminate waits a turn
    * so that the IQ result, sent by our caller after handle() returns, goes out first.
    */
@@ -278,7 +288,7 @@ export class JingleSession extends TypedEmitter<JingleSessionEvents> {
     setImmediate(() => {
       void this.terminate(err.jingleReason, err.message);
     });
-    this.emit('error', err);
+    this.emit('offerRefused', err);
   }
 
   #onTransportInfo(action: TransportInfo): void {

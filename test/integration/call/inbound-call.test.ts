@@ -234,9 +234,9 @@ describe.skipIf(!available)('an inbound call with a real Prosody and the fake fo
     const gw = await focus.waitForGateway(room);
     await initiate(gw.occupantJid, 'sid-f');
     await until(() => call.phase === 'connected');
-    (engine.created[0] as FakeCallMedia).emit('bridgeFailed', 'consent lost');
+    (engine.created[0] as FakeCallMedia).emit('bridgeFailed', 'consent-expired');
     await until(() => call.phase === 'closed');
-    expect(call.closeReason?.cause).toBe('bridge-failed');
+    expect(call.closeReason).toMatchObject({ cause: 'bridge-consent-expired', jingleReason: 'connectivity-error' });
   });
 
   it('answers, plays a prompt and hangs up when the room is full', async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Reasons, setupFailureReason } from '../../../src/call/close-reason.js';
+import { MissingTransportError } from '../../../src/call/bridge-session.js';
+import { bridgeFailureReason, Reasons, setupFailureReason } from '../../../src/call/close-reason.js';
+import { BridgeTransportError } from '../../../src/media/bridge/errors.js';
 import { SdpNegotiationError } from '../../../src/media/caller/sdp-negotiation.js';
 import { MediaUnavailableError } from '../../../src/media/freeswitch/freeswitch-media-engine.js';
+import { JingleParseError, NegotiationError } from '../../../src/xmpp/jingle/errors.js';
 
 describe('setupFailureReason', () => {
   it('maps an error carrying sipStatus 503 to media-server-lost', () => {
@@ -16,5 +19,24 @@ describe('setupFailureReason', () => {
     expect(setupFailureReason(undefined)).toBe(Reasons.internal);
     expect(setupFailureReason(null)).toBe(Reasons.internal);
     expect(setupFailureReason('503')).toBe(Reasons.internal);
+  });
+});
+
+describe('bridgeFailureReason', () => {
+  it('names every refusal of the focus offer, with 503 for a ringing caller and the Jingle condition to send', () => {
+    expect(bridgeFailureReason(new NegotiationError('no opus'))).toEqual({
+      cls: 'upstream_error',
+      sipStatus: 503,
+      cause: 'offer-incompatible',
+      jingleReason: 'incompatible-parameters',
+    });
+    expect(bridgeFailureReason(new JingleParseError('no sid'))).toMatchObject({ cause: 'offer-malformed', sipStatus: 503 });
+    expect(bridgeFailureReason(new JingleParseError('no sid')).jingleReason).toBeUndefined();
+    expect(bridgeFailureReason(new MissingTransportError('session-initiate'))).toMatchObject({ cause: 'offer-no-transport', jingleReason: 'failed-transport' });
+    expect(bridgeFailureReason(new BridgeTransportError('fingerprint-mismatch', 'x'))).toMatchObject({
+      cause: 'bridge-fingerprint-mismatch',
+      jingleReason: 'security-error',
+    });
+    expect(bridgeFailureReason(new Error('other'))).toBe(Reasons.bridgeFailed);
   });
 });

@@ -327,11 +327,11 @@ describe('FreeswitchCallMedia: events', () => {
     await media.answerCaller(PHONE_OFFER);
     inner.emit('bridgeConnected');
     inner.emit('bridgeDtmf', '4');
-    inner.emit('bridgeFailed', 'ice');
+    inner.emit('bridgeFailed', 'ice-failed');
     // The engine's own caller-side events are about FreeSWITCH's leg, not the phone.
     inner.emit('callerMediaTimeout');
     inner.emit('callerDtmf', '1');
-    expect(events).toEqual(['bridgeConnected', 'bridgeDtmf:4', 'bridgeFailed:ice']);
+    expect(events).toEqual(['bridgeConnected', 'bridgeDtmf:4', 'bridgeFailed:ice-failed']);
   });
 });
 

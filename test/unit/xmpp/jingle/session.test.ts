@@ -383,7 +383,7 @@ describe('JingleSession: out-of-order and unknown actions', () => {
   it('acknowledges an offer without opus, reports it and terminates with incompatible-parameters', async () => {
     const { session, sent } = setup();
     const errors: Error[] = [];
-    session.on('error', (e) => errors.push(e));
+    session.on('offerRefused', (e) => errors.push(e));
     const offer = initiate();
     const content = offer.contents[0]!;
     session.handle({ ...offer, contents: [{ ...content, payloadTypes: content.payloadTypes.filter((p) => p.name !== 'opus') }] });
