@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyPacket, PacketKind, rtpHeaderLength, rtpPayloadType, rtpSequenceNumber, rtpSsrc, rtcpSenderSsrc } from '../../src/media/bridge/packet-demux.js';
+import { processCertificate } from '../../src/media/bridge/certificate.js';
+import { DtlsClientSession } from '../../src/media/bridge/dtls-client-session.js';
 import { PrefilterBudget } from '../../src/media/bridge/rtp-prefilter.js';
 import { SRTP_PROFILES, type SrtpMasterKeys } from '../../src/media/bridge/srtp/profiles.js';
 import { createSrtpSession } from '../../src/media/bridge/srtp/srtp-session.js';
@@ -20,6 +22,7 @@ import { DtmfReceiver, decodeTelephoneEvent, encodeTelephoneEvent } from '../../
 import { findAudioLevelByte, readAudioLevel, readMid } from '../../src/media/rtp/header-extensions.js';
 import { createRtpPacketView, getHeaderExtension, listHeaderExtensions, parseRtp, RtpParseError, serializeRtp, tryParseRtp } from '../../src/media/rtp/packet.js';
 import { classifyPacket as classifyRtcpPort, isRtcp, isRtp, parseRtcp, RtcpParseError } from '../../src/media/rtp/rtcp.js';
+import { silentLogger } from '../../src/log.js';
 import { fuzzParams, hexFixture, regressionFixtures } from './fuzz-support.js';
 
 /** A valid RTP packet with a one- or two-byte extension block, CSRCs and padding. */
@@ -265,13 +268,29 @@ describe('fuzz: RTP, RTCP, STUN and SRTP records', () => {
     });
   }
 
+  const certificate = processCertificate();
   for (const f of regressionFixtures('packets')) {
-    it(`regression: ${f.name}`, () => {
+    it(`regression: ${f.name}`, async () => {
       const buf = hexFixture(f.text);
       checkRtp(buf);
       checkRtcp(buf);
       checkDemux(buf);
       if (classifyPacket(buf) === PacketKind.Stun) checkStun(buf);
+      if (classifyPacket(buf) === PacketKind.Dtls) {
+        const dtls = new DtlsClientSession({
+          certificate: await certificate,
+          profiles: ['AES_CM_128_HMAC_SHA1_80'],
+          localAddress: { address: '127.0.0.1', family: 'IPv4', port: 9 },
+          send: () => {},
+          onPeerClosed: () => {},
+          logger: silentLogger(),
+        });
+        try {
+          dtls.handleDatagram(buf, ['127.0.0.1', 10000]);
+        } finally {
+          dtls.close();
+        }
+      }
     });
   }
 });

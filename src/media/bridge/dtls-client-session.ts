@@ -60,7 +60,13 @@ export class DtlsClientSession {
 
   /** Feeds a DTLS datagram received from the selected remote address. */
   handleDatagram(data: Buffer, from: Address): void {
-    this.#transport.deliver(data, from);
+    try {
+      this.#transport.deliver(data, from);
+    } catch (err) {
+      // werift reads record headers without bounds checks (a datagram shorter than 13 bytes
+      // throws a RangeError); thrown from the socket's message handler, that ended the process.
+      this.#log.debug({ err, bytes: data.length }, 'dropped a malformed DTLS datagram');
+    }
   }
 
   /**
