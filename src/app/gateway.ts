@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DialOutService } from '../call/dial-out-service.js';
+import { CONFERENCE_LEAVE_TIMEOUT_MS } from '../call/call-base.js';
 import type { CallDeps } from '../call/call-deps.js';
 import { InboundCall } from '../call/inbound-call.js';
 import { CallRegistry } from '../call/registry.js';
@@ -125,6 +126,7 @@ export class Gateway {
         ...(config.statsId !== undefined ? { statsId: config.statsId } : {}),
         version: config.version,
         joinTimeoutMs: x.joinTimeoutMs,
+        leaveTimeoutMs: CONFERENCE_LEAVE_TIMEOUT_MS,
         // Where Jitsi's av_moderation component lives in every deployment (docker-jitsi-meet too).
         avModerationJid: `avmoderation.${x.domain}`,
       },

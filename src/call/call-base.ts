@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { CallMedia } from '../media/call-media.js';
 import type { SipLeg } from '../sip/sip-leg.js';
+import { settleWithin } from '../util/deadline.js';
 import type { CallSignaling } from '../xmpp/call-signaling.js';
 import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
 import { BridgeSession } from './bridge-session.js';
@@ -9,6 +10,25 @@ import type { CallDeps } from './call-deps.js';
 import { bridgeFailureReason, bridgeTransportReason, Reasons } from './close-reason.js';
 import type { CloseReason, RegisteredCall } from './registry.js';
 import { CallTimers } from './timers.js';
+
+type TeardownStep = 'sip' | 'jingle' | 'conference' | 'media';
+
+/**
+ * Each step's share of close(). After the caller's BYE the SIP step has nothing to wait for, so
+ * the call is gone within jingle + conference + media = 1.8 s however slow the peers are. Only
+ * our own BYE or CANCEL waits for an answer, up to a second; drachtio retransmits it regardless.
+ * The session-terminate needs no answer, only to leave before the room is left; the conference
+ * step leaves (CONFERENCE_LEAVE_TIMEOUT_MS) and closes the stream (bounded in closeXmppClient) within it.
+ */
+export const TEARDOWN_DEADLINES_MS: Readonly<Record<TeardownStep, number>> = {
+  sip: 1000,
+  jingle: 200,
+  conference: 1200,
+  media: 400,
+};
+
+/** How long leaving the room waits for the MUC's echo before the stream is closed anyway. */
+export const CONFERENCE_LEAVE_TIMEOUT_MS = 500;
 
 export type CallPhase =
   | 'setup'
@@ -166,6 +186,7 @@ export abstract class CallBase implements RegisteredCall {
   }
 
   async #close(reason: CloseReason): Promise<void> {
+    const began = performance.now();
     this.#closeReason = reason;
     this.phaseValue = 'closing';
     this.timers.clearAll();
@@ -189,6 +210,7 @@ export abstract class CallBase implements RegisteredCall {
     this.deps.registry.remove(this.id, reason.cls);
     const duration = this.answeredAt === undefined ? undefined : (Date.now() - this.answeredAt) / 1000;
     this.deps.metrics?.callEnded(this.direction, reason.cls, duration);
+    this.deps.metrics?.callCloseSeconds.observe((performance.now() - began) / 1000);
   }
 
   #recordMediaStats(media: CallMedia): void {
@@ -202,11 +224,16 @@ export abstract class CallBase implements RegisteredCall {
     if (st.caller.packetsReceived > 0) m.mediaJitterSeconds.observe({ side: 'caller' }, st.caller.jitterMs / 1000);
   }
 
-  async #step(name: string, fn: () => Promise<void> | void): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
+  /**
+   * One teardown step, never longer than its share of the close budget: a peer that does not
+   * answer (a BYE, a session-terminate, a stream close) must not keep the slot and the seat.
+   * A late step goes on in the background; each one bounds its own resources too.
+   */
+  async #step(name: TeardownStep, fn: () => Promise<void> | void): Promise<void> {
+    const work = (async () => fn())().catch((err: unknown) => {
       this.log.warn({ err, step: name }, 'teardown step failed');
-    }
+    });
+    const ms = TEARDOWN_DEADLINES_MS[name];
+    if (!(await settleWithin(work, ms))) this.log.warn({ step: name, deadlineMs: ms }, 'teardown step overran its deadline; moving on');
   }
 }

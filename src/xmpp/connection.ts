@@ -7,6 +7,7 @@ import { client, xml, type Client } from '@xmpp/client';
 import { Element } from '@xmpp/xml';
 import type { IncomingContext } from '@xmpp/middleware';
 import type { Logger } from '../log.js';
+import { settleWithin } from '../util/deadline.js';
 
 export type { Client, Element };
 export { xml };
@@ -99,17 +100,26 @@ function verifyAgainstDomain(xmpp: Client, domain: string): void {
 }
 
 /** Stops a client for good: no automatic reconnect, socket closed even if the stream close hangs. */
-export async function closeXmppClient(xmpp: Client): Promise<void> {
+export async function closeXmppClient(xmpp: Client, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
   xmpp.reconnect.stop();
   if (xmpp.status === 'offline') return;
-  try {
-    await xmpp.stop();
-  } catch {
+  // stop() waits for the server's stream close and then the socket's, 2 s each: a busy or gone
+  // server must not hold a call's teardown that long.
+  await settleWithin(
+    xmpp.stop().catch(() => undefined),
+    timeoutMs,
+  );
+  // Read again: stop() changed it (TypeScript kept the narrowing from the check above).
+  const after: string = xmpp.status;
+  if (after !== 'offline') {
     // The server may already be gone; make sure the socket is not left open.
     const socket = (xmpp as { socket?: { destroy?: () => void } | null }).socket;
     socket?.destroy?.();
   }
 }
+
+/** How long closeXmppClient() lets the stream close gracefully before dropping the socket. */
+const STOP_TIMEOUT_MS = 600;
 
 function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;

@@ -55,6 +55,8 @@ interface IqContext {
 export class FakeFocus extends MucTestParticipant {
   static readonly NICK = 'focus';
   conferenceReply: ConferenceReply;
+  /** False: Jingle IQs from participants get no answer at all. */
+  answersJingle = true;
   private constructor(client: Client, conferenceReply: ConferenceReply) {
     super(client);
     this.conferenceReply = conferenceReply;
@@ -63,7 +65,8 @@ export class FakeFocus extends MucTestParticipant {
     };
     callee.set(NS_FOCUS, 'conference', (ctx) => this.#answerConference(ctx.stanza));
     // Jicofo acknowledges every Jingle IQ of a participant; tests read them from `received`.
-    callee.set(NS_JINGLE, 'jingle', () => true);
+    // A silent focus (an overloaded Jicofo) never answers them.
+    callee.set(NS_JINGLE, 'jingle', () => (this.answersJingle ? true : new Promise<true>(() => undefined)));
   }
 
   /** Creates the focus account on the harness and logs in with resource 'focus'. */
