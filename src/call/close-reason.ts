@@ -31,6 +31,7 @@ export const Reasons = {
   joinFailed: { cls: 'upstream_error', cause: 'join-failed', sipStatus: 503 },
   sipLost: { cls: 'upstream_error', cause: 'sip-lost' },
   mediaServerLost: { cls: 'upstream_error', cause: 'media-server-lost', sipStatus: 503 },
+  portsExhausted: { cls: 'internal_error', cause: 'media-ports-exhausted', sipStatus: 503 },
   internal: { cls: 'internal_error', cause: 'internal-error', sipStatus: 500 },
   calleeBye: { cls: 'normal', cause: 'callee-bye' },
   calleeBusy: { cls: 'normal', cause: 'busy' },
@@ -39,10 +40,15 @@ export const Reasons = {
   dialFailed: { cls: 'upstream_error', cause: 'dial-failed' },
 } as const satisfies Record<string, CloseReason>;
 
-/** The reason for a call whose setup threw: 503 when the thrown error says the media is unavailable. */
+/**
+ * The reason for a call whose setup threw: 503 when the thrown error says the media is unavailable
+ * (the port range full, or the media server gone).
+ */
 export function setupFailureReason(err: unknown): CloseReason {
-  const status = err !== null && typeof err === 'object' ? (err as { sipStatus?: unknown }).sipStatus : undefined;
-  return status === 503 ? Reasons.mediaServerLost : Reasons.internal;
+  if (err === null || typeof err !== 'object') return Reasons.internal;
+  const { sipStatus, metricLabel } = err as { sipStatus?: unknown; metricLabel?: unknown };
+  if (sipStatus !== 503) return Reasons.internal;
+  return metricLabel === 'port_exhausted' ? Reasons.portsExhausted : Reasons.mediaServerLost;
 }
 
 /** The Jingle condition that tells the focus why the media side gave up. */

@@ -100,7 +100,7 @@ export class MeetingControl {
       this.media.sendDtmfToCaller(digit);
       return;
     }
-    this.leg.sendDtmfInfo(digit as DtmfDigit).catch((err: unknown) => this.log.debug({ err, digit }, 'DTMF INFO not accepted'));
+    this.leg.sendDtmfInfo(digit as DtmfDigit).catch((err: unknown) => this.log.debug({ err }, 'DTMF INFO not accepted'));
   }
 
   #onJsonInfo(msg: JsonInfoMessage): void {

@@ -273,9 +273,20 @@ export class DialogSession {
       }
       void respond(res, 200, {}, this.#log);
       if (parsed.message !== undefined) events.emit('jsonInfo', parsed.message);
-      else this.#log.debug({ body: body.slice(0, 200) }, 'JSON INFO of an unknown shape');
+      // Only the keys: an IVR's JSON may carry a room password (`d.pwd`).
+      else this.#log.debug({ keys: jsonKeys(body) }, 'JSON INFO of an unknown shape');
       return;
     }
     await respond(res, 415, { headers: { Accept: ACCEPTED_TYPES } }, this.#log);
+  }
+}
+
+/** The top-level keys of a JSON object body, for logs that must not show its values. */
+function jsonKeys(body: string): string[] {
+  try {
+    const v: unknown = JSON.parse(body);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).slice(0, 20) : [];
+  } catch {
+    return [];
   }
 }

@@ -3,6 +3,7 @@ import { MissingTransportError } from '../../../src/call/bridge-session.js';
 import { bridgeFailureReason, Reasons, setupFailureReason } from '../../../src/call/close-reason.js';
 import { BridgeTransportError } from '../../../src/media/bridge/errors.js';
 import { SdpNegotiationError } from '../../../src/media/caller/sdp-negotiation.js';
+import { PortExhaustedError } from '../../../src/media/port-allocator.js';
 import { MediaUnavailableError } from '../../../src/media/freeswitch/freeswitch-media-engine.js';
 import { JingleParseError, NegotiationError } from '../../../src/xmpp/jingle/errors.js';
 
@@ -10,6 +11,10 @@ describe('setupFailureReason', () => {
   it('maps an error carrying sipStatus 503 to media-server-lost', () => {
     expect(setupFailureReason({ sipStatus: 503 })).toBe(Reasons.mediaServerLost);
     expect(setupFailureReason(new MediaUnavailableError('FreeSWITCH is not connected'))).toBe(Reasons.mediaServerLost);
+  });
+
+  it('names a full media port range apart from a lost media server', () => {
+    expect(setupFailureReason(new PortExhaustedError({ min: 20000, max: 20001 }, '127.0.0.1'))).toBe(Reasons.portsExhausted);
   });
 
   it('maps anything else to internal', () => {
