@@ -180,10 +180,28 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
   }, 60_000);
 
   if (mode === 'direct') {
-    it('reconnects after drachtio-server restarts and takes calls again', async () => {
+    it('sends BYE to a caller whose call drachtio-server forgot in a restart, and takes calls again', async () => {
+      // A call in progress across the restart: the phone must be told, not left in silence.
+      const before = await h.newRoom();
+      const conf0 = conference();
+      const endpoint0 = await conf0.addEndpoint();
+      const ph0 = await phone('PCMU');
+      const spanning = await h.call(ph0, { room: before, displayName: 'Across Restart', hangup: { by: 'gateway' } });
+      cleanups.push(async () => spanning.kill());
+      await h.offerConference(before, 'Across Restart', conf0, endpoint0);
+      await spanning.answered();
+      ph0.startTone(PHONE_TONE);
+      await until(() => (endpoint0.gateway()?.packets ?? 0) > 20, 8000, 'phone audio at the bridge');
+
+      const restartedAt = Date.now();
       await h.drachtio.restart();
       await until(() => h.gateway.drachtio.state !== 'connected', 5000, 'drachtio loss noticed');
       await until(() => h.gateway.drachtio.state === 'connected', 20_000, `reconnected to drachtio-server\n${h.diagnostics()}`);
+      // sipp exits 0 only after it received the BYE (matched by Call-ID) and answered it.
+      expect(await spanning.done(20_000), spanning.output.slice(-2000)).toBe(0);
+      console.log(`drachtio restart: the phone got BYE ${Date.now() - restartedAt} ms after the restart began`);
+      await until(() => h.gateway.registry.size === 0, 8000, 'call across the restart closed');
+
       const room = await h.newRoom();
       const conf = conference();
       const endpoint = await conf.addEndpoint();
