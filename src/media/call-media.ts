@@ -1,14 +1,13 @@
-import type { BridgeFailureReason } from './bridge/errors.js';
 /**
  * The narrow interface between a call and its media: what the call layer gives the media engine
  * (the caller's SDP, the bridge's Jingle transport and sources) and what it gets back (SDP and
- * Jingle answer data, events). Implemented by src/media/engine; faked in call-layer tests.
+ * Jingle answer data, events). Implemented by src/media/engine (in-process) and
+ * src/media/worker (the same engine in worker threads); faked in call-layer tests.
  */
 import type { TypedEmitter } from '../util/typed-emitter.js';
-import type { IceCandidate } from '../xmpp/jingle/types.js';
-import type { NegotiatedAudio } from '../xmpp/jingle/negotiate.js';
-import type { CallerInteraction } from '../sip/pin/pin-prompt.js';
+import type { BridgeFailureReason } from './bridge/errors.js';
 import type { CallerCodecName } from './caller/sdp-types.js';
+import type { CallerInteraction, IceCandidate, NegotiatedAudio } from './media-vocabulary.js';
 
 /** The bridge's side, read from Jicofo's session-initiate / transport-info. */
 export interface BridgeRemote {

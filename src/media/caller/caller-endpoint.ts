@@ -19,7 +19,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { silentLogger, type Logger } from '../../log.js';
-import type { CallerInteraction, DigitCollectOptions, PromptName } from '../../sip/pin/pin-prompt.js';
+import type { CallerInteraction, DigitCollectOptions, PromptName } from '../media-vocabulary.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import type { AudioCodec } from '../codecs/codec.js';
 import { createCodec } from '../codecs/factory.js';

@@ -2,7 +2,7 @@
  * The prompt player and digit collector together as the PIN flow's CallerInteraction (the
  * direct-media counterpart of FreeSWITCH's play / playCollect).
  */
-import type { CallerInteraction, DigitCollectOptions, PromptName } from '../../sip/pin/pin-prompt.js';
+import type { CallerInteraction, DigitCollectOptions, PromptName } from '../media-vocabulary.js';
 import type { DigitCollector } from './digit-collector.js';
 import type { PromptPlayer } from './prompt-player.js';
 

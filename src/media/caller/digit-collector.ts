@@ -8,7 +8,7 @@
  * Digits that arrive while no collection is active are not kept: type-ahead before the question
  * is asked is more often a stray key than an answer.
  */
-import type { DigitCollectOptions } from '../../sip/pin/pin-prompt.js';
+import type { DigitCollectOptions } from '../media-vocabulary.js';
 import { PromptCancelledError } from './errors.js';
 
 export interface CollectHandle {

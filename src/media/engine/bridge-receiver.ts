@@ -10,7 +10,7 @@
  * empty payload: the stream's sequence, the reception counts and the media timeout all move on.
  */
 import { performance } from 'node:perf_hooks';
-import type { NegotiatedAudio } from '../../xmpp/jingle/negotiate.js';
+import type { NegotiatedAudio } from '../media-vocabulary.js';
 import { AUDIO_LEVEL_SILENT, findAudioLevelByte } from '../rtp/header-extensions.js';
 import { rtpPayloadType } from '../bridge/packet-demux.js';
 import { createRtpPacketView, tryParseRtp, type RtpPacketView } from '../rtp/packet.js';

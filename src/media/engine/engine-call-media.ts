@@ -8,10 +8,8 @@ import type { BridgeFailureReason } from '../bridge/errors.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log.js';
-import type { DigitCollectOptions, PromptName } from '../../sip/pin/pin-prompt.js';
+import type { DigitCollectOptions, IceCandidate, NegotiatedAudio, PromptName } from '../media-vocabulary.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
-import type { IceCandidate } from '../../xmpp/jingle/types.js';
-import type { NegotiatedAudio } from '../../xmpp/jingle/negotiate.js';
 import type {
   BridgeLocal,
   BridgeRemote,

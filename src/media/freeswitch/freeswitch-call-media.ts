@@ -8,10 +8,8 @@
  *   phone ⇄ FreeSWITCH ep "phone" ═ uuid_bridge ═ ep "engine" ⇄ engine RTP endpoint ⇄ JVB
  */
 import type { Logger } from '../../log.js';
-import type { DigitCollectOptions, PromptName } from '../../sip/pin/pin-prompt.js';
+import type { DigitCollectOptions, IceCandidate, NegotiatedAudio, PromptName } from '../media-vocabulary.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
-import type { IceCandidate } from '../../xmpp/jingle/types.js';
-import type { NegotiatedAudio } from '../../xmpp/jingle/negotiate.js';
 import type { BridgeLocal, BridgeRemote, CallMedia, CallMediaEvents, CallMediaStats, RemoteAudioSource } from '../call-media.js';
 import { engineLegCodecs, phoneCodecOf } from './engine-leg-codecs.js';
 import type { FsDestroyEvent, FsEndpoint, FsMediaServer } from './fs-types.js';

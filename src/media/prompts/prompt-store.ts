@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PromptName } from '../../sip/pin/pin-prompt.js';
+import type { PromptName } from '../media-vocabulary.js';
 import { readWav, type PcmAudio } from './wav.js';
 
 export const PROMPT_NAMES: readonly PromptName[] = [

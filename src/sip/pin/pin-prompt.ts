@@ -1,27 +1,8 @@
 import type { PinLookup } from './conference-mapper.js';
 
-/** Names of the prompts shipped with the gateway (see prompts/). */
-export type PromptName = 'enter-pin' | 'wrong-pin' | 'goodbye' | 'please-wait' | 'lobby-wait' | 'lobby-denied' | 'wrong-password' | 'room-full' | 'error';
+import type { CallerInteraction, DigitCollectOptions, PromptName } from '../../media/media-vocabulary.js';
 
-export interface DigitCollectOptions {
-  maxDigits: number;
-  /** Digit that ends input early, normally '#'. */
-  terminator: string;
-  /** Time allowed for the first digit, ms. */
-  firstDigitTimeoutMs: number;
-  /** Time allowed between digits, ms. */
-  interDigitTimeoutMs: number;
-}
-
-/**
- * What the PIN flow needs from the caller's media, in either media mode: the engine's prompt
- * player and digit collector (direct), or FreeSWITCH's play/playCollect (freeswitch).
- */
-export interface CallerInteraction {
-  play(prompt: PromptName): Promise<void>;
-  /** Plays the prompt (interruptible by a digit) and collects digits; '' on timeout. */
-  playAndCollect(prompt: PromptName, opts: DigitCollectOptions): Promise<string>;
-}
+export type { CallerInteraction, DigitCollectOptions, PromptName };
 
 export type PinOutcome = { kind: 'room'; roomJid: string; pin: string } | { kind: 'failed'; reason: 'wrong-pin' | 'no-input' | 'lookup-error' };
 

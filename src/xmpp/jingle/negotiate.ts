@@ -1,18 +1,9 @@
+import type { NegotiatedAudio } from '../../media/media-vocabulary.js';
 import { NegotiationError } from './errors.js';
 import { HDREXT } from './namespaces.js';
 import type { HeaderExtension, JingleContent, PayloadType } from './types.js';
 
-/** What the gateway answers for the offered audio content; the offered ids are kept. */
-export interface NegotiatedAudio {
-  /** The content name, also the BUNDLE mid. */
-  mid: string;
-  opusPt: number;
-  /** fmtp parameters the focus offered for opus (minptime, useinbandfec, …). */
-  opusParameters: Record<string, string>;
-  telephoneEventPt?: number;
-  audioLevelExtId?: number;
-  midExtId?: number;
-}
+export type { NegotiatedAudio };
 
 const isAudio = (c: JingleContent): boolean => c.media === 'audio' || (c.media === undefined && c.name === 'audio');
 

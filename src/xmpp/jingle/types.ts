@@ -3,6 +3,10 @@
  * and SDP agree, so jingle↔sdp conversion stays a mapping and not a translation.
  */
 
+import type { IceCandidate } from '../../media/media-vocabulary.js';
+
+export type { CandidateType, IceCandidate, TcpType } from '../../media/media-vocabulary.js';
+
 export interface RtcpFeedback {
   type: string;
   subtype?: string;
@@ -29,26 +33,6 @@ export interface HeaderExtension {
   senders?: string;
 }
 
-export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
-export type TcpType = 'active' | 'passive' | 'so';
-
-export interface IceCandidate {
-  foundation: string;
-  component: number;
-  /** 'udp' or 'tcp' (lower case as on the wire). */
-  protocol: string;
-  priority: number;
-  ip: string;
-  port: number;
-  type: CandidateType;
-  relAddr?: string;
-  relPort?: number;
-  /** 0 when absent. */
-  generation: number;
-  network?: number;
-  id?: string;
-  tcpType?: TcpType;
-}
 
 export type DtlsSetup = 'actpass' | 'active' | 'passive';
 
