@@ -15,6 +15,7 @@ declare -A TEXT=(
   [wrong-password]="This meeting is protected by a password. You cannot join it by phone. Goodbye."
   [room-full]="This meeting is full. Goodbye."
   [error]="Sorry, something went wrong. Please try again later. Goodbye."
+  [reconnecting]="Reconnecting to the meeting. Please stay on the line."
 )
 
 for name in "${!TEXT[@]}"; do

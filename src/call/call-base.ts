@@ -10,6 +10,7 @@ import type { CallDeps } from './call-deps.js';
 import { bridgeFailureReason, bridgeTransportReason, Reasons } from './close-reason.js';
 import type { CloseReason, RegisteredCall } from './registry.js';
 import { CallTimers } from './timers.js';
+import { rideThroughXmppOutages } from './xmpp-ride-through.js';
 
 type TeardownStep = 'sip' | 'jingle' | 'conference' | 'media';
 
@@ -130,7 +131,13 @@ export abstract class CallBase implements RegisteredCall {
     this.log = this.log.child({ room: perCall.roomJid });
     this.deps.registry.touch();
     const signaling = this.deps.createSignaling(
-      { ...this.deps.conference, ...perCall, direction: this.direction, logger: this.log.child({ component: 'conference' }) },
+      {
+        ...this.deps.conference,
+        ...perCall,
+        direction: this.direction,
+        reconnectWindowMs: this.deps.timeouts.xmppReconnectWindowMs,
+        logger: this.log.child({ component: 'conference' }),
+      },
       this.log,
     );
     this.signaling = signaling;
@@ -140,7 +147,6 @@ export abstract class CallBase implements RegisteredCall {
       void this.close(Reasons.kicked);
     });
     conference.on('roomDestroyed', () => void this.close(Reasons.roomDestroyed));
-    conference.on('disconnected', () => void this.close(Reasons.xmppLost));
     conference.on('occupantsChanged', () => this.deps.registry.touch());
 
     const bridge = new BridgeSession(jingle, media, this.log);
@@ -160,6 +166,17 @@ export abstract class CallBase implements RegisteredCall {
     bridge.on('failed', (err) => {
       this.log.warn({ err }, 'bridge setup failed');
       void this.close(bridgeFailureReason(err));
+    });
+    rideThroughXmppOutages({
+      signaling,
+      bridge,
+      media,
+      timers: this.timers,
+      log: this.log,
+      windowMs: this.deps.timeouts.xmppReconnectWindowMs,
+      mayReconnect: () => !this.deps.registry.draining && !this.closing,
+      answered: () => this.answeredAt !== undefined,
+      close: (reason) => void this.close(reason),
     });
     return signaling;
   }

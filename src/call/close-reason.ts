@@ -28,6 +28,7 @@ export const Reasons = {
   noBridgeMedia: { cls: 'upstream_error', cause: 'no-bridge-media', sipStatus: 503 },
   callerRtpTimeout: { cls: 'timeout', cause: 'caller-rtp-timeout' },
   xmppLost: { cls: 'upstream_error', cause: 'xmpp-lost', sipStatus: 503 },
+  xmppReconnectFailed: { cls: 'upstream_error', cause: 'xmpp-reconnect-failed', sipStatus: 503 },
   joinFailed: { cls: 'upstream_error', cause: 'join-failed', sipStatus: 503 },
   sipLost: { cls: 'upstream_error', cause: 'sip-lost' },
   mediaServerLost: { cls: 'upstream_error', cause: 'media-server-lost', sipStatus: 503 },

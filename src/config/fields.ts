@@ -83,6 +83,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'CALLER_RTP_TIMEOUT', default: '10000', description: 'ms without caller RTP before it is logged' },
   { name: 'CALLER_RTP_TIMEOUT_HANGUP', default: 'false', description: 'Hang up after CALLER_RTP_TIMEOUT' },
   { name: 'RESUME_WINDOW', default: '30000', description: 'ms a caller waits after session-terminate for a new session' },
+  { name: 'XMPP_RECONNECT_WINDOW', default: '30', description: 'Seconds a connected call rides through a lost per-call XMPP connection (Prosody restart) before hanging up; 0 = hang up at once' },
   { name: 'DRAIN_TIMEOUT', default: '3600000', description: 'ms a graceful shutdown waits for calls to end' },
   // operations
   { name: 'HTTP_HOST', default: '127.0.0.1', description: 'Address of /about/health, /about/stats, /metrics' },

@@ -255,6 +255,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       callerRtpMs: r.int('CALLER_RTP_TIMEOUT', 500, DAY_MS),
       callerRtpHangup: r.bool('CALLER_RTP_TIMEOUT_HANGUP'),
       resumeWindowMs: r.int('RESUME_WINDOW', 0, DAY_MS),
+      xmppReconnectWindowMs: r.int('XMPP_RECONNECT_WINDOW', 0, 3600) * 1000,
       drainMs: r.int('DRAIN_TIMEOUT', 0, 7 * DAY_MS),
     },
     http: {

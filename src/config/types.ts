@@ -148,6 +148,11 @@ export interface TimeoutsConfig {
   callerRtpHangup: boolean;
   /** Keep the caller after session-terminate waiting for a new session-initiate, ms (30 s). */
   resumeWindowMs: number;
+  /**
+   * Keep a call whose per-call XMPP connection dropped while reconnecting, rejoining and waiting
+   * for the focus' new session, ms (XMPP_RECONNECT_WINDOW, given in seconds, 30 s); 0 = never.
+   */
+  xmppReconnectWindowMs: number;
   /** Upper bound of a graceful drain, ms (DRAIN_TIMEOUT, 1 h). */
   drainMs: number;
 }

@@ -224,6 +224,7 @@ export function testCallDeps(
       callerRtpMs: 10000,
       callerRtpHangup: false,
       resumeWindowMs: 3000,
+      xmppReconnectWindowMs: 3000,
       drainMs: 10000,
     },
     pinLookup: undefined,

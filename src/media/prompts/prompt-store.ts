@@ -13,6 +13,7 @@ export const PROMPT_NAMES: readonly PromptName[] = [
   'wrong-password',
   'room-full',
   'error',
+  'reconnecting',
 ];
 
 /**

@@ -13,6 +13,8 @@ import { MucRoom } from './muc-room.js';
 import { parseMucPresence } from './muc-presence.js';
 import { FOCUS_NICK, NS } from './namespaces.js';
 import { openConferenceConnection } from './open-connection.js';
+import { canResume, reopenStream } from './reopen-stream.js';
+import { rideThrough, type RideThroughPort } from './ride-through.js';
 import { PendingIqs } from './pending-iqs.js';
 import { buildParticipantPresence, type ParticipantPresenceState } from './presence-builder.js';
 import type { ConferenceSessionEvents, ConferenceSessionOptions, JoinOutcome, LobbyResult, Occupant } from './types.js';
@@ -50,6 +52,8 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   #mainJoin: Promise<JoinOutcome> | undefined;
   #lobbyRoomJid: string | undefined;
   #lobby: LobbyWait | undefined;
+  /** Set while the connection is away and being re-established; aborted by close(). */
+  #outage: AbortController | undefined;
 
   constructor(opts: ConferenceSessionOptions) {
     super();
@@ -235,6 +239,7 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   async #shutdown(reason: string | undefined): Promise<void> {
     // Waits (join, lobby, focus request) end first so start()/joinLobby() return promptly.
     this.#abort.abort();
+    this.#outage?.abort();
     this.#iqs.cancelAll(new SessionClosedError('close'));
     const client = this.#client;
     if (client) {
@@ -385,14 +390,54 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   }
 
   readonly #onDisconnect = (): void => {
-    if (this.#closing) return;
-    this.#log.warn('conference connection lost');
-    this.#abort.abort();
+    // A failed attempt of a reconnect in progress disconnects too: the loop handles it.
+    if (this.#closing || this.#outage) return;
+    const client = this.#client;
+    const windowMs = this.#opts.reconnectWindowMs ?? 0;
+    // Only a call settled in its room rides through; one still joining or in the lobby ends.
+    if (client === undefined || windowMs <= 0 || this.#main.state !== 'joined' || this.#lobby !== undefined) {
+      this.#log.warn('conference connection lost');
+      this.#abort.abort();
+      this.#dropRooms();
+      this.emit('disconnected', { reason: 'connection-lost' });
+      return;
+    }
+    this.#outage = new AbortController();
+    void this.#rideThrough(client, windowMs, this.#outage.signal);
+  };
+
+  async #rideThrough(client: Client, windowMs: number, signal: AbortSignal): Promise<void> {
+    const resumable = canResume(client);
+    this.#log.warn({ windowMs, resumable }, 'conference connection lost; reconnecting');
+    this.emit('reconnecting', { resumable });
+    const port: RideThroughPort = {
+      online: () => client.status === 'online',
+      reopen: (timeoutMs, s) => reopenStream(client, timeoutMs, s),
+      roomLost: () => {
+        this.#dropRooms();
+        this.emit('roomLost');
+      },
+      focusReady: async (timeoutMs) => (await requestConference(this.#iqs, this.#opts.focusJid, this.roomJid, timeoutMs, this.#log))?.ready === true,
+      rejoin: () => this.#joinMain(),
+    };
+    const result = await rideThrough(port, { windowMs, attemptTimeoutMs: this.#opts.joinTimeoutMs, signal, logger: this.#log });
+    this.#outage = undefined;
+    if (result.kind === 'failed') {
+      this.#log.warn({ detail: result.detail }, 'conference reconnect failed');
+      this.#abort.abort();
+      this.#dropRooms();
+      this.emit('disconnected', { reason: 'reconnect-failed', detail: result.detail });
+    } else if (result.kind !== 'aborted') {
+      this.emit('reconnected', { resumed: result.kind === 'resumed' });
+    }
+  }
+
+  /** Out of every room without telling them (the stream that held them is gone). */
+  #dropRooms(): void {
     this.#iqs.cancelAll(new SessionClosedError('a lost connection'));
     this.#main.detach();
     this.#lobby?.room.detach();
-    this.emit('disconnected', { reason: 'connection lost' });
-  };
+  }
 
   #throwIfClosed(what: string): void {
     if (this.#closing || this.#abort.signal.aborted) throw new SessionClosedError(what);

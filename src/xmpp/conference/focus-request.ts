@@ -11,8 +11,8 @@ export interface FocusAnswer {
 
 /**
  * Asks the focus to (create and) host the conference, as a browser does before joining (stanza
- * 03). Like jigasi, the answer is only informative: an error (no host yet: not-authorized) or
- * silence is logged and the join goes ahead, so this never throws.
+ * 03). Like jigasi, the first join goes ahead whatever the answer: an error (no host yet:
+ * not-authorized) or silence is logged and undefined returned, so this never throws.
  */
 export async function requestConference(
   iqs: PendingIqs,
@@ -34,7 +34,7 @@ export async function requestConference(
     logger.debug({ focusJid, ready: answer.ready }, 'focus answered the conference request');
     return answer;
   } catch (err) {
-    logger.warn({ err, focusJid, room: roomJid }, 'conference request to the focus failed; joining anyway');
+    logger.warn({ err, focusJid, room: roomJid }, 'conference request to the focus failed');
     return undefined;
   }
 }

@@ -41,6 +41,12 @@ export interface ConferenceSessionOptions {
   /** Bound on IQs sent with sendIq(). Default 10000 ms. */
   iqTimeoutMs?: number;
   /**
+   * After the connection drops while in the room, how long to keep trying to get back (stream
+   * resumption, else a new login, the conference IQ and a rejoin with the same nick) before
+   * 'disconnected'. 0 (the default) gives up at once.
+   */
+  reconnectWindowMs?: number;
+  /**
    * disco#info features answered to Jicofo, which decides the offer from them (contract §2);
    * default DEFAULT_DISCO_FEATURES (+ audio-mute when enabled). Advertise only what is implemented.
    */
@@ -93,6 +99,19 @@ export interface ConferenceSessionEvents extends Record<string, unknown[]> {
   avModeration: [AvModerationUpdate];
   /** Rayo `<hangup/>` from the meeting (dial-out calls). */
   hangupRequested: [{ from: string }];
-  /** The XMPP connection went away without close(). */
-  disconnected: [{ reason: string }];
+  /**
+   * The connection dropped while in the room; the session is getting back (reconnectWindowMs).
+   * `resumable`: the server offered stream resumption, so the room and the Jingle session may
+   * survive; 'roomLost' follows when they did not.
+   */
+  reconnecting: [{ resumable: boolean }];
+  /** The old stream is gone for good, and our place in the room and the Jingle session with it. */
+  roomLost: [];
+  /** Back: the stream resumed (nothing was lost), or a new login rejoined the room with the same nick. */
+  reconnected: [{ resumed: boolean }];
+  /**
+   * The XMPP connection is gone for good without close(): lost where the session cannot ride
+   * through (not in the room yet, no reconnect window), or not back within the window.
+   */
+  disconnected: [{ reason: 'connection-lost' | 'reconnect-failed'; detail?: string }];
 }

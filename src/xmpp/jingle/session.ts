@@ -229,6 +229,16 @@ export class JingleSession extends TypedEmitter<JingleSessionEvents> {
     }
   }
 
+  /**
+   * The XMPP stream carrying the session is gone (a Prosody restart): the focus will offer a new
+   * session once we are back in the room, so this one ends as if the focus had terminated it and
+   * the session waits, resumable, for that new session-initiate.
+   */
+  connectionLost(): void {
+    if ((this.#state !== 'pending' && this.#state !== 'active') || this.#sid === undefined) return;
+    this.#onRemoteTerminate(this.#sid, { condition: 'connectivity-error', text: 'xmpp connection lost' });
+  }
+
   #onInitiate(action: SessionInitiate): void {
     if (this.#state === 'pending' || this.#state === 'active') {
       throw JingleSessionError.outOfOrder(`session-initiate while session ${this.#sid ?? ''} is ${this.#state}`);

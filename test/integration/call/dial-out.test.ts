@@ -106,7 +106,7 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
       stats: () => ({ conferences: 0, participants: 0, gracefulShutdown: registry.draining, stressLevel: 0, version: 't' }),
     });
     const deps = testCallDeps(prosody, focus.jid, { registry, media: new FakeMediaEngine() }, {
-      timeouts: { roomHeaderMs: 1000, sessionInitiateMs: 5000, bridgeMediaMs: 5000, callerRtpMs: 10000, callerRtpHangup: false, resumeWindowMs: 3000, drainMs: 1000 },
+      timeouts: { roomHeaderMs: 1000, sessionInitiateMs: 5000, bridgeMediaMs: 5000, callerRtpMs: 10000, callerRtpHangup: false, resumeWindowMs: 3000, xmppReconnectWindowMs: 3000, drainMs: 1000 },
     });
     // Registers itself on the brewery session; nothing else holds it.
     new DialOutService({
