@@ -1,8 +1,12 @@
 /**
- * Load-side conference for the benchmark: web speakers sending pre-encoded Opus (one active with
- * the burst cycle, others silent at level 127) to every gateway transport of a room through a
- * FakeBridge each, and, as the JVB does, forwarding what the gateway sends on one transport to the
- * room's other transports unless its level is 127.
+ * Load-side conference for the benchmark: web speakers sending pre-encoded Opus (the active one
+ * with the burst cycle, the others silent at level 127) to every gateway transport of a room
+ * through a FakeBridge each, and, as the JVB does, forwarding what the gateway sends on one
+ * transport to the room's other transports unless its level is 127.
+ *
+ * Scenario A's silent speakers still send their level-127 frames (the worst case for the
+ * gateway); in B and C they send nothing, as behind a real JVB, which drops silence before
+ * forwarding. In C the speakers take turns: one talks at a time, for `turnFrames` each.
  */
 import { findAudioLevelByte } from '../../src/media/rtp/header-extensions.js';
 import { createRtpPacketView, serializeRtp, tryParseRtp } from '../../src/media/rtp/packet.js';
@@ -16,10 +20,20 @@ const QUIET_BEFORE_ONSET = 10;
 interface Speaker {
   ssrc: number;
   owner: string;
-  frames: SpeakerFrame[];
   seq: number;
   ts: number;
   index: number;
+  /** The last frame was not sent: the next one starts a talk-spurt (marker bit). */
+  gap: boolean;
+}
+
+export interface RoomSimOptions {
+  /** Web speakers in the room (one of them talks at a time). */
+  speakers: number;
+  /** Whether the silent speakers' level-127 frames reach the gateway. */
+  sendSilence: boolean;
+  /** Frames each speaker talks before the next takes over; undefined: the first talks always. */
+  turnFrames?: number;
 }
 
 /** One gateway transport as the bridge sees it. */
@@ -69,22 +83,26 @@ export class BridgeEndpointSim {
 export class RoomSim {
   readonly endpoints: BridgeEndpointSim[] = [];
   readonly #speakers: Speaker[];
+  readonly #active: SpeakerFrame[];
+  readonly #silent: SpeakerFrame;
+  readonly #options: RoomSimOptions;
+  #frame = 0;
   /** When the active speaker last sent its burst. */
   lastBurstSentMs = -1;
   forwarded = 0;
 
-  constructor(active: SpeakerFrame[], silent: SpeakerFrame, silentCount: number, ssrcBase: number) {
-    this.#speakers = [
-      { ssrc: ssrcBase, owner: 'web-active', frames: active, seq: 1, ts: 0, index: 0 },
-      ...Array.from({ length: silentCount }, (_, i) => ({
-        ssrc: ssrcBase + 1 + i,
-        owner: `web-silent-${i}`,
-        frames: [silent],
-        seq: 1,
-        ts: 0,
-        index: 0,
-      })),
-    ];
+  constructor(active: SpeakerFrame[], silent: SpeakerFrame, options: RoomSimOptions, ssrcBase: number) {
+    this.#active = active;
+    this.#silent = silent;
+    this.#options = options;
+    this.#speakers = Array.from({ length: options.speakers }, (_, i) => ({
+      ssrc: ssrcBase + i,
+      owner: i === 0 ? 'web-active' : `web-${i}`,
+      seq: 1,
+      ts: 0,
+      index: 0,
+      gap: false,
+    }));
   }
 
   sources(): Array<{ ssrc: number; owner: string }> {
@@ -100,20 +118,38 @@ export class RoomSim {
 
   /** One 20 ms frame from every speaker to every endpoint. */
   sendSpeakers(nowMs: number): void {
-    for (const s of this.#speakers) {
-      const frame = s.frames[s.index]!;
-      if (s === this.#speakers[0] && s.index === 0) this.lastBurstSentMs = nowMs;
+    const turn = this.#options.turnFrames;
+    const talking = turn === undefined ? 0 : Math.floor(this.#frame / turn) % this.#speakers.length;
+    const turnStarts = turn !== undefined && this.#frame % turn === 0;
+    this.#frame++;
+    for (let i = 0; i < this.#speakers.length; i++) {
+      const s = this.#speakers[i]!;
+      const seq = s.seq;
+      const ts = s.ts;
+      s.seq = (seq + 1) & 0xffff;
+      s.ts = (ts + 960) >>> 0;
+      let frame: SpeakerFrame;
+      if (i === talking) {
+        if (turnStarts) s.index = 0;
+        frame = this.#active[s.index]!;
+        if (s.index === 0) this.lastBurstSentMs = nowMs;
+        s.index = (s.index + 1) % Math.min(CYCLE_FRAMES, this.#active.length);
+      } else if (this.#options.sendSilence) {
+        frame = this.#silent;
+      } else {
+        s.gap = true;
+        continue;
+      }
       const packet = serializeRtp({
         payloadType: 111,
-        sequenceNumber: s.seq,
-        timestamp: s.ts,
+        sequenceNumber: seq,
+        timestamp: ts,
         ssrc: s.ssrc,
+        marker: s.gap,
         payload: frame.payload,
         extensions: [{ id: LEVEL_ID, data: Uint8Array.of(frame.level) }],
       });
-      s.seq = (s.seq + 1) & 0xffff;
-      s.ts = (s.ts + 960) >>> 0;
-      s.index = (s.index + 1) % Math.min(CYCLE_FRAMES, s.frames.length);
+      s.gap = false;
       for (const ep of this.endpoints) ep.send(packet);
     }
   }

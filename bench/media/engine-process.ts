@@ -200,6 +200,7 @@ process.on('message', (raw: unknown) => {
         calls: calls.size,
         wallMs,
         cpuUs: cpu.user + cpu.system,
+        systemUs: cpu.system,
         rssBytes: process.memoryUsage().rss,
         ticks: now.ticks - before.ticks,
         lateTicks: now.lateTicks - before.lateTicks,

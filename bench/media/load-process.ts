@@ -9,12 +9,17 @@ import { performance } from 'node:perf_hooks';
 import { PhoneSim, expectedFrames, newWindow } from './phone-sim.js';
 import { RoomSim } from './bridge-sim.js';
 import type { FromLoad, LoadWindow, PreparedCall, ToLoad } from './protocol.js';
-import { phoneCycle, quietPhoneCycle, silentSpeakerFrame, speakerCycle } from './signals.js';
+import type { Scenario } from './protocol.js';
+import { CYCLE_FRAMES, MEETING_CYCLE_FRAMES, meetingPhoneCycle, phoneCycle, quietPhoneCycle, silentSpeakerFrame, speakerCycle } from './signals.js';
 
 const SLOT_MS = 5;
 const SLOTS = 4;
 /** In scenario B, this many of the room's callers talk; the others are near-silent. */
 const TALKERS_IN_B = 3;
+/** Web speakers in every room; one of them talks at a time. */
+const WEB_SPEAKERS = 3;
+/** In scenario C each web speaker talks 3 s, then the next one. */
+const TURN_FRAMES_IN_C = 3 * CYCLE_FRAMES;
 
 interface LoadCall {
   id: number;
@@ -27,6 +32,7 @@ const calls = new Map<number, LoadCall>();
 const rooms = new Map<string, RoomSim>();
 const loudCycle = phoneCycle();
 const quietCycle = quietPhoneCycle();
+const meetingCycle = meetingPhoneCycle();
 const activeSpeaker = speakerCycle();
 const silentSpeaker = silentSpeakerFrame();
 let ssrcBase = 0x10000;
@@ -38,18 +44,29 @@ function send(msg: FromLoad): void {
   process.send?.(msg);
 }
 
-async function prepare(ids: number[], scenario: 'A' | 'B', sharedRoom: string | undefined): Promise<PreparedCall[]> {
+async function prepare(ids: number[], scenario: Scenario, sharedRoom: string | undefined): Promise<PreparedCall[]> {
   const out: PreparedCall[] = [];
   for (const id of ids) {
-    const roomName = scenario === 'B' ? (sharedRoom ?? 'big@conference.bench') : `room${id}@conference.bench`;
+    const roomName = scenario === 'B' ? (sharedRoom ?? 'townhall@conference.bench') : `room${id}@conference.bench`;
     let room = rooms.get(roomName);
     if (room === undefined) {
-      room = new RoomSim(activeSpeaker, silentSpeaker, 2, ssrcBase);
+      room = new RoomSim(
+        activeSpeaker,
+        silentSpeaker,
+        { speakers: WEB_SPEAKERS, sendSilence: scenario === 'A', ...(scenario === 'C' ? { turnFrames: TURN_FRAMES_IN_C } : {}) },
+        ssrcBase,
+      );
       ssrcBase += 16;
       rooms.set(roomName, room);
     }
-    const talking = scenario === 'A' || room.endpoints.length < TALKERS_IN_B;
-    const phone = await PhoneSim.create(talking ? loudCycle : quietCycle, 0x7000000 + id);
+    let phone: PhoneSim;
+    if (scenario === 'C') {
+      // Talkers spread over the cycle, so about a fifth of the phones talk at any time.
+      phone = await PhoneSim.create(meetingCycle, 0x7000000 + id, (id * 37) % MEETING_CYCLE_FRAMES);
+    } else {
+      const talking = scenario === 'A' || room.endpoints.length < TALKERS_IN_B;
+      phone = await PhoneSim.create(talking ? loudCycle : quietCycle, 0x7000000 + id);
+    }
     const endpoint = await room.addEndpoint();
     const r = room;
     phone.farBurstSentMs = () => r.lastBurstSentMs;

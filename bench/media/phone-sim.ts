@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { ulawDecodeSample } from '../../src/media/codecs/g711.js';
-import { BURST_FRAMES, BURST_MEAN_ABS, CYCLE_FRAMES } from './signals.js';
+import { BURST_FRAMES, BURST_MEAN_ABS } from './signals.js';
 
 const ABS_OF_ULAW = Int32Array.from({ length: 256 }, (_, code) => Math.abs(ulawDecodeSample(code)));
 const QUIET_BEFORE_ONSET = 10;
@@ -44,15 +44,17 @@ export class PhoneSim {
   /** Tells when the far end (the room's active web speaker) last sent its burst. */
   farBurstSentMs: () => number = () => -1;
 
-  static async create(cycle: Buffer[], ssrc: number): Promise<PhoneSim> {
+  /** `startIndex`: where in its cycle the phone starts (spreads the talkers of scenario C). */
+  static async create(cycle: Buffer[], ssrc: number, startIndex = 0): Promise<PhoneSim> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new PhoneSim(socket, cycle, ssrc);
+    return new PhoneSim(socket, cycle, ssrc, startIndex);
   }
 
-  private constructor(socket: dgram.Socket, cycle: Buffer[], ssrc: number) {
+  private constructor(socket: dgram.Socket, cycle: Buffer[], ssrc: number, startIndex: number) {
     this.#socket = socket;
     this.#cycle = cycle;
+    this.#index = startIndex % cycle.length;
     this.#packet[0] = 0x80;
     this.#packet[1] = 0;
     this.#packet.writeUInt32BE(ssrc >>> 0, 8);
@@ -94,7 +96,7 @@ export class PhoneSim {
     if (this.#index === 0) this.lastBurstSentMs = nowMs;
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#ts = (this.#ts + 160) >>> 0;
-    this.#index = (this.#index + 1) % CYCLE_FRAMES;
+    this.#index = (this.#index + 1) % this.#cycle.length;
     this.#socket.send(p, this.#target, '127.0.0.1');
   }
 
@@ -119,7 +121,7 @@ export class PhoneSim {
     if (this.#quietRun >= QUIET_BEFORE_ONSET) {
       const sent = this.farBurstSentMs();
       const latency = performance.now() - sent;
-      // A burst lasts BURST_FRAMES × 20 ms and recurs every second: anything else is a mismatch.
+      // A burst lasts BURST_FRAMES × 20 ms and recurs every second or more: anything else is a mismatch.
       if (sent >= 0 && latency > 0 && latency < 1000 - BURST_FRAMES * 20) this.latencies.push(latency);
     }
     this.#quietRun = 0;

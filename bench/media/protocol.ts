@@ -4,7 +4,7 @@
  * phones and fake bridges).
  */
 
-export type Scenario = 'A' | 'B';
+export type Scenario = 'A' | 'B' | 'C';
 
 /** What the load side made for one call: the phone's SDP offer and the bridge's parameters. */
 export interface PreparedCall {
@@ -30,6 +30,8 @@ export interface EngineWindow {
   calls: number;
   wallMs: number;
   cpuUs: number;
+  /** Of cpuUs, the kernel's part (sockets, mostly). */
+  systemUs: number;
   rssBytes: number;
   ticks: number;
   lateTicks: number;

@@ -6,12 +6,16 @@
  * -13 dBov) then 900 ms of a quieter tone (about -27 dBov, still "speech" for the gateway's VAD, so
  * the encoder runs every tick). The burst onset, timed at the sender and detected at the receiver
  * (RTP audio-level toward the bridge, PCM energy toward the phone), gives the one-way latency.
+ * The meeting phone of scenario C talks one such second in every MEETING_CYCLE_FRAMES (20% of
+ * the time) and is near-silent the rest.
  */
 import { audioLevel } from '../../src/media/audio/level.js';
 import { G711Codec } from '../../src/media/codecs/g711.js';
 import { OpusCodec } from '../../src/media/codecs/opus.js';
 
 export const CYCLE_FRAMES = 50;
+/** Scenario C: a phone talks one cycle (1 s) in five, so 20% of the time. */
+export const MEETING_CYCLE_FRAMES = 250;
 export const BURST_FRAMES = 5;
 /** RFC 6464 levels at or below this are the burst (burst ~13, background ~27). */
 export const BURST_LEVEL = 18;
@@ -41,6 +45,17 @@ export function phoneCycle(): Buffer[] {
 export function quietPhoneCycle(): Buffer[] {
   const codec = new G711Codec('PCMU');
   return Array.from({ length: CYCLE_FRAMES }, (_, i) => Buffer.from(codec.encode(toneFrame(8000, i, 300, 30))));
+}
+
+/**
+ * Scenario C's phone: one second of talk (the loud cycle: burst, then speech-level tone), then
+ * near-silence, every MEETING_CYCLE_FRAMES. The gateway's VAD hangover (300 ms) keeps the encoder
+ * on a little past the talk, as it would after real speech.
+ */
+export function meetingPhoneCycle(): Buffer[] {
+  const talk = phoneCycle();
+  const quiet = quietPhoneCycle();
+  return Array.from({ length: MEETING_CYCLE_FRAMES }, (_, i) => (i < CYCLE_FRAMES ? talk[i]! : quiet[i % CYCLE_FRAMES]!));
 }
 
 export interface SpeakerFrame {
