@@ -7,6 +7,7 @@ import { client, xml, type Client } from '@xmpp/client';
 import { Element } from '@xmpp/xml';
 import type { IncomingContext } from '@xmpp/middleware';
 import type { Logger } from '../log.js';
+import { fixStreamManagementCounter } from './stream-management-fix.js';
 import { settleWithin } from '../util/deadline.js';
 
 export type { Client, Element };
@@ -72,6 +73,7 @@ export function createXmppClient(opts: XmppClientOptions): Client {
   });
 
   verifyAgainstDomain(xmpp, opts.domain);
+  fixStreamManagementCounter(xmpp);
 
   // Stream errors and socket errors are emitted as 'error'; an EventEmitter without a listener
   // would turn them into an uncaught exception.

@@ -79,6 +79,8 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
     this.#main.on('occupantsChanged', (change) => this.emit('occupantsChanged', change));
     this.#main.on('kicked', (info) => {
       this.#log.info(info, 'removed from the conference room');
+      // 333: removed because our session failed (Prosody sends it as it shuts down), not a kick.
+      if (info.statusCodes.includes('333') && this.#rideThroughOutage(true)) return;
       this.emit('kicked', info);
     });
     this.#main.on('destroyed', (info) => {
@@ -390,21 +392,32 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   }
 
   readonly #onDisconnect = (): void => {
-    // A failed attempt of a reconnect in progress disconnects too: the loop handles it.
-    if (this.#closing || this.#outage) return;
+    if (this.#closing) return;
+    if (this.#outage) {
+      // A failed attempt of the reconnect in progress, or a drop while rejoining: the loop goes
+      // on, and whatever waited on the dead stream must not sit out its timeout.
+      this.#iqs.cancelAll(new SessionClosedError('a lost connection'));
+      if (this.#main.state === 'joining') this.#main.detach();
+      return;
+    }
+    if (this.#rideThroughOutage(this.#main.state === 'joined')) return;
+    this.#log.warn('conference connection lost');
+    this.#abort.abort();
+    this.#dropRooms();
+    this.emit('disconnected', { reason: 'connection-lost' });
+  };
+
+  /** Starts getting back into the room; false when this session does not (see reconnectWindowMs). */
+  #rideThroughOutage(wasInRoom: boolean): boolean {
     const client = this.#client;
     const windowMs = this.#opts.reconnectWindowMs ?? 0;
     // Only a call settled in its room rides through; one still joining or in the lobby ends.
-    if (client === undefined || windowMs <= 0 || this.#main.state !== 'joined' || this.#lobby !== undefined) {
-      this.#log.warn('conference connection lost');
-      this.#abort.abort();
-      this.#dropRooms();
-      this.emit('disconnected', { reason: 'connection-lost' });
-      return;
-    }
+    if (this.#closing || client === undefined || windowMs <= 0 || !wasInRoom || this.#lobby !== undefined) return false;
+    if (this.#outage) return true;
     this.#outage = new AbortController();
     void this.#rideThrough(client, windowMs, this.#outage.signal);
-  };
+    return true;
+  }
 
   async #rideThrough(client: Client, windowMs: number, signal: AbortSignal): Promise<void> {
     const resumable = canResume(client);

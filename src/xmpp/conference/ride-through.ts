@@ -47,7 +47,12 @@ export async function rideThrough(port: RideThroughPort, o: RideThroughOptions):
   const deadline = Date.now() + o.windowMs;
   const backoff = o.backoff ?? new Backoff(250, 2000);
   let lost = false;
-  let step: 'connect' | 'focus' | 'join' = 'connect';
+  // Still connected: the room let us go (status 333) before the stream went, if it goes at all.
+  let step: 'connect' | 'focus' | 'join' = port.online() ? 'focus' : 'connect';
+  if (step === 'focus') {
+    lost = true;
+    port.roomLost();
+  }
   let lastProblem = 'connection lost';
   const markLost = (): void => {
     if (lost) return;
