@@ -11,6 +11,7 @@ import { HttpApi, type HealthCheck } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { MediaEngine as CallMediaEngine } from '../media/call-media.js';
 import { MediaEngine } from '../media/engine/index.js';
+import { MediaWorkerPool } from '../media/worker/worker-pool.js';
 import { FreeswitchConnection } from '../media/freeswitch/freeswitch-connection.js';
 import { FreeswitchMediaEngine } from '../media/freeswitch/freeswitch-media-engine.js';
 import { fsmrfConnector } from '../media/freeswitch/fsmrf-adapter.js';
@@ -37,6 +38,8 @@ export class Gateway {
   readonly brewery: BreweryClient;
   readonly drachtio: DrachtioConnection;
   readonly media: CallMediaEngine;
+  /** The media worker threads (MEDIA_WORKERS > 0); undefined when media runs in this thread. */
+  readonly workers: MediaWorkerPool | undefined;
   /** Set in MEDIA_MODE=freeswitch. */
   readonly freeswitch: FreeswitchConnection | undefined;
   readonly sip: SipApp;
@@ -80,17 +83,30 @@ export class Gateway {
 
     this.drachtio = new DrachtioConnection({ ...config.drachtio, logger: logger.child({ component: 'drachtio' }) });
     const freeswitchMode = config.media.mode === 'freeswitch';
-    const engine = new MediaEngine({
+    const engineOptions = {
       bindAddress: config.media.bindAddress,
       announcedAddress: config.media.address,
       portRange: { min: config.media.portMin, max: config.media.portMax },
       opusComplexity: config.media.opusComplexity,
-      prompts: PromptStore.load(opts.promptsDir ?? PROMPTS_DIR),
       // In FreeSWITCH mode the engine's caller side faces FreeSWITCH, silent while not bridged: the
       // phone's RTP is watched on the bridged leg instead (media/freeswitch/packet-flow-watch.ts).
       timeouts: { bridgeMediaMs: config.timeouts.bridgeMediaMs, callerMediaMs: freeswitchMode ? 0 : config.timeouts.callerRtpMs },
-      logger: logger.child({ component: 'media' }),
-    });
+    };
+    const promptsDir = opts.promptsDir ?? PROMPTS_DIR;
+    let engine: CallMediaEngine;
+    if (config.media.workers > 0) {
+      const pool = new MediaWorkerPool({ workers: config.media.workers, init: { engine: engineOptions, promptsDir, logLevel: logger.level }, logger });
+      pool.on('workerDied', (index, err, calls) => {
+        this.metrics.mediaWorkerRestartsTotal.inc();
+        this.#log.error({ worker: index, calls, err }, 'media worker died; its calls were ended, a replacement is starting');
+      });
+      this.metrics.trackMediaWorkers(() => pool.status());
+      this.workers = pool;
+      engine = pool;
+    } else {
+      this.workers = undefined;
+      engine = new MediaEngine({ ...engineOptions, prompts: PromptStore.load(promptsDir), logger: logger.child({ component: 'media' }) });
+    }
     if (freeswitchMode) {
       const fs = config.freeswitch;
       this.freeswitch = new FreeswitchConnection({
@@ -195,6 +211,18 @@ export class Gateway {
       { name: 'drachtio', problem: () => (this.drachtio.state === 'connected' ? undefined : `drachtio connection is ${this.drachtio.state}`) },
       { name: 'drain', problem: () => (this.registry.draining ? 'graceful shutdown in progress' : undefined) },
     ];
+    const pool = this.workers;
+    if (pool !== undefined) {
+      checks.push({
+        name: 'media',
+        problem: () => {
+          const down = pool.status().filter((w) => !w.serving);
+          if (down.length === 0) return undefined;
+          const d = pool.lastDeath;
+          return `media worker ${down.map((w) => w.index).join(', ')} restarting${d === undefined ? '' : ` after: ${d.reason}`}`;
+        },
+      });
+    }
     const fs = this.freeswitch;
     if (fs !== undefined) checks.push({ name: 'freeswitch', problem: () => (fs.problem === undefined ? undefined : `FreeSWITCH is ${fs.state}: ${fs.problem}`) });
     const registrar = this.sip.registrar;
@@ -227,12 +255,33 @@ export class Gateway {
       total_calls_failed: s.totalFailed,
       total_participants: s.totalCalls,
       dial_out_active: this.dialOut.active,
+      ...(this.workers !== undefined ? { media_workers: this.#workersJson(this.workers) } : {}),
       region: this.config.region ?? null,
       version: this.config.version,
     };
   }
 
+  #workersJson(pool: MediaWorkerPool): Record<string, unknown> {
+    const d = pool.lastDeath;
+    return {
+      restarts: pool.restarts,
+      last_death: d === undefined ? null : { worker: d.index, at: new Date(d.at).toISOString(), reason: d.reason },
+      workers: pool.status().map((w) => ({
+        index: w.index,
+        serving: w.serving,
+        calls: w.placedCalls,
+        rooms: w.rooms,
+        cpu_share: Math.round(w.busy * 1000) / 1000,
+        late_ticks: w.lateTicks,
+        skipped_ticks: w.skippedTicks,
+        restarts: w.restarts,
+      })),
+    };
+  }
+
   async start(): Promise<void> {
+    // A worker that cannot start (a missing prompt file, a broken build) stops startup here.
+    await this.workers?.ready();
     const addr = await this.http.start();
     this.#log.info({ http: `${addr.address}:${addr.port}` }, 'HTTP API listening');
     this.brewery.on('joined', (jid) => this.#log.info({ occupant: jid }, 'joined the brewery'));

@@ -83,7 +83,8 @@ export class BridgeSession extends TypedEmitter<BridgeSessionEvents> {
       // still being set up.
       await this.media.bridgeReady();
       if (this.#closed) return;
-      const local = this.media.bridgeLocal();
+      const local = await this.media.bridgeLocal();
+      if (this.#closed) return;
       // The answer goes out first: the ICE-lite bridge only answers our checks once Jicofo has
       // told it our ufrag/pwd, which it learns from this transport-info/session-accept.
       await this.jingle.accept(local);
@@ -106,7 +107,8 @@ export class BridgeSession extends TypedEmitter<BridgeSessionEvents> {
         // restartBridge() makes new local credentials at once; the bridge must learn them before
         // our checks can succeed, so they go out before the restart is awaited.
         const restarting = this.media.restartBridge({ ufrag: ev.ufrag, pwd: ev.pwd, candidates: ev.candidates, fingerprints });
-        const local = this.media.bridgeLocal();
+        restarting.catch(() => undefined);
+        const local = await this.media.bridgeLocal();
         await this.jingle.sendCandidates(local.candidates, { ufrag: local.ufrag, pwd: local.pwd });
         await restarting;
         return;
@@ -123,7 +125,8 @@ export class BridgeSession extends TypedEmitter<BridgeSessionEvents> {
       // leaving and re-joining the room as jigasi does.
       const remote = bridgeRemoteOf(ev.transport, 'transport-replace');
       const restarting = this.media.restartBridge(remote);
-      const local = this.media.bridgeLocal();
+      restarting.catch(() => undefined);
+      const local = await this.media.bridgeLocal();
       await this.jingle.acceptTransport(local);
       await restarting;
       this.#syncSources();

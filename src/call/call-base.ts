@@ -102,8 +102,9 @@ export abstract class CallBase implements RegisteredCall {
   /** The bridge side is up (first time, or after a resume / migration). */
   protected abstract bridgeConnected(resumed: boolean): Promise<void>;
 
-  protected async createMedia(): Promise<CallMedia> {
-    const media = await this.deps.media.createCallMedia({ callId: this.id });
+  /** The call's media; `roomJid` when the room is already known (callers of a room share a media worker). */
+  protected async createMedia(roomJid?: string): Promise<CallMedia> {
+    const media = await this.deps.media.createCallMedia({ callId: this.id, ...(roomJid !== undefined ? { roomJid } : {}) });
     this.media = media;
     media.on('bridgeFailed', (reason) => {
       this.log.warn({ reason }, 'bridge transport failed');
@@ -118,6 +119,10 @@ export abstract class CallBase implements RegisteredCall {
     media.on('callerMediaFailed', (reason) => {
       this.log.warn({ reason }, 'caller media lost');
       void this.close(Reasons.mediaServerLost);
+    });
+    media.on('mediaLost', (reason) => {
+      this.log.error({ reason }, 'call media lost');
+      void this.close(Reasons.mediaWorkerDied);
     });
     return media;
   }
@@ -220,8 +225,9 @@ export abstract class CallBase implements RegisteredCall {
     await this.#step('conference', () => this.signaling?.conference.close(reason.cause));
     await this.#step('media', async () => {
       if (this.media === undefined) return;
-      this.#recordMediaStats(this.media);
+      // Closed first: media in a worker thread reports its final counters with the close.
       await this.media.close();
+      this.#recordMediaStats(this.media);
     });
     this.phaseValue = 'closed';
     this.deps.registry.remove(this.id, reason.cls);

@@ -33,6 +33,7 @@ export const Reasons = {
   sipLost: { cls: 'upstream_error', cause: 'sip-lost' },
   mediaServerLost: { cls: 'upstream_error', cause: 'media-server-lost', sipStatus: 503 },
   portsExhausted: { cls: 'internal_error', cause: 'media-ports-exhausted', sipStatus: 503 },
+  mediaWorkerDied: { cls: 'internal_error', cause: 'media-worker-died', sipStatus: 503 },
   internal: { cls: 'internal_error', cause: 'internal-error', sipStatus: 500 },
   calleeBye: { cls: 'normal', cause: 'callee-bye' },
   calleeBusy: { cls: 'normal', cause: 'busy' },

@@ -57,7 +57,7 @@ export class InboundCall extends CallBase {
       if (cause === 'connection-lost' || cause === 'ack-timeout' || cause === 'answer-failed') void this.close(Reasons.sipLost);
     });
 
-    const media = await this.createMedia();
+    const media = await this.createMedia(this.route.kind === 'room' ? this.route.target.roomJid : undefined);
     if (this.closing) return;
     // INFO digits go where RFC 4733 digits go: to the PIN prompt's digit collector, if one waits.
     this.leg.on('dtmf', (info) => media.pushCallerDigit(info.digit));

@@ -87,7 +87,7 @@ export class OutboundCall extends CallBase {
 
   async #run(): Promise<void> {
     const { dial } = this.opts;
-    const media = await this.createMedia();
+    const media = await this.createMedia(dial.roomJid);
     this.phaseValue = 'joining';
     const signaling = this.openSignaling(media, {
       roomJid: dial.roomJid,

@@ -76,6 +76,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'JIGASI_PORT_MIN', default: '20000', description: 'Lowest UDP media port' },
   { name: 'JIGASI_PORT_MAX', default: '20050', description: 'Highest UDP media port' },
   { name: 'OPUS_COMPLEXITY', default: '5', description: 'Opus encoder complexity 0-10 (CPU vs quality)' },
+  { name: 'MEDIA_WORKERS', default: 'auto', description: 'Media worker threads: auto (one per CPU the process may use), a number, or 0 to run media in the main thread' },
   // timeouts
   { name: 'JIGASI_JVB_TIMEOUT', default: '30000', description: 'ms to wait for the conference to offer media (session-initiate)' },
   { name: 'ROOM_HEADER_TIMEOUT', default: '1000', description: 'ms to wait for routing information' },

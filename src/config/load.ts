@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { FIELDS, FIELD_NAMES } from './fields.js';
 import { parseNumberMap } from './number-map.js';
 import {
@@ -247,6 +248,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       portMin: r.int('JIGASI_PORT_MIN', 1024, 65535),
       portMax: r.int('JIGASI_PORT_MAX', 1024, 65535),
       opusComplexity: r.int('OPUS_COMPLEXITY', 0, 10),
+      workers: r.optional('MEDIA_WORKERS', parseWorkerCount) ?? availableParallelism(),
     },
     timeouts: {
       roomHeaderMs: r.int('ROOM_HEADER_TIMEOUT', 0, DAY_MS),
@@ -314,4 +316,10 @@ export function redactedConfig(c: GatewayConfig): unknown {
       /(password|secret)$/i.test(key) && typeof value === 'string' && value !== '' ? '[redacted]' : value,
     ),
   );
+}
+
+/** MEDIA_WORKERS: `auto` is one per CPU this process may use. */
+function parseWorkerCount(s: string): Parsed<number> {
+  if (s.trim().toLowerCase() === 'auto') return { ok: true, value: availableParallelism() };
+  return parseInteger(s, 0, 256);
 }

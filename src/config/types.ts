@@ -133,6 +133,8 @@ export interface MediaConfig {
   portMax: number;
   /** Opus encoder complexity 0-10 (OPUS_COMPLEXITY, 5). */
   opusComplexity: number;
+  /** Media worker threads (MEDIA_WORKERS); 0: the media engine runs in the main thread. */
+  workers: number;
 }
 
 export interface TimeoutsConfig {

@@ -1,6 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TerminationClass } from '../call/registry.js';
 
+/** What /metrics shows of one media worker (MediaWorkerPool.status()). */
+export interface MediaWorkerLoad {
+  index: number;
+  placedCalls: number;
+  rooms: number;
+  busy: number;
+  lateTicks: number;
+  skippedTicks: number;
+}
+
 const PREFIX = 'jitsi_sip_gateway_';
 
 /**
@@ -22,6 +32,7 @@ export class GatewayMetrics {
   readonly draining: Gauge;
   readonly callCloseSeconds: Histogram;
   readonly callsReapedTotal: Counter;
+  readonly mediaWorkerRestartsTotal: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -91,11 +102,40 @@ export class GatewayMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: [r],
     });
+    this.mediaWorkerRestartsTotal = new Counter({
+      name: `${PREFIX}media_worker_restarts_total`,
+      help: 'Media worker threads that died (their calls ended) and were replaced',
+      registers: [r],
+    });
     this.callsReapedTotal = new Counter({
       name: `${PREFIX}calls_reaped_total`,
       help: 'Calls closed by the reaper because their SIP leg was gone unnoticed (a bug if ever non-zero)',
       registers: [r],
     });
+  }
+
+  /**
+   * Per media worker load, read when /metrics is scraped: the worker index is the only label
+   * (as many values as MEDIA_WORKERS), so an unbalanced machine shows.
+   */
+  trackMediaWorkers(status: () => readonly MediaWorkerLoad[]): void {
+    const r = this.registry;
+    const gauge = (name: string, help: string, pick: (w: MediaWorkerLoad) => number): void => {
+      new Gauge({
+        name: `${PREFIX}${name}`,
+        help,
+        labelNames: ['worker'],
+        registers: [r],
+        collect() {
+          for (const w of status()) this.set({ worker: String(w.index) }, pick(w));
+        },
+      });
+    };
+    gauge('media_worker_calls', 'Calls whose media runs in the worker', (w) => w.placedCalls);
+    gauge('media_worker_rooms', 'Rooms mixed in the worker', (w) => w.rooms);
+    gauge('media_worker_busy_ratio', 'Share of the last second the worker thread was busy (its CPU share of one core)', (w) => w.busy);
+    gauge('media_worker_late_ticks', '20 ms media ticks that ran late since the worker started', (w) => w.lateTicks);
+    gauge('media_worker_skipped_ticks', '20 ms media ticks dropped after stalls since the worker started', (w) => w.skippedTicks);
   }
 
   callEnded(direction: 'in' | 'out', result: TerminationClass, durationSeconds: number | undefined): void {

@@ -55,6 +55,8 @@ export type CallMediaEvents = {
    * connection to FreeSWITCH was lost); the call cannot go on.
    */
   callerMediaFailed: [reason: string];
+  /** The call's media is gone for good (the media worker running it died); the call cannot go on. */
+  mediaLost: [reason: string];
   /** A digit the caller pressed (RFC 4733 on the caller's RTP). */
   callerDtmf: [digit: string];
   /** A digit a web participant sent (RFC 4733 from the bridge), for the caller. */
@@ -79,8 +81,11 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
   readonly callerHasTelephoneEvent: boolean;
 
   // ---- bridge side ------------------------------------------------------------------------------
-  /** Our ICE credentials, candidates, fingerprint and SSRC for the Jingle answer. */
-  bridgeLocal(): BridgeLocal;
+  /**
+   * Our ICE credentials, candidates, fingerprint and SSRC for the Jingle answer; after
+   * restartBridge() the new credentials. A promise when the media lives in a worker thread.
+   */
+  bridgeLocal(): BridgeLocal | Promise<BridgeLocal>;
   /**
    * Resolves once bridgeLocal() can answer: right after disconnectBridge() the transport for the
    * next session is still being set up (a socket to bind) for a moment.
@@ -118,6 +123,11 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
 
 export interface CallMediaOptions {
   callId: string;
+  /**
+   * The room the call is for, when already known: with media in worker threads, the callers of
+   * one room share a worker (and its decodes). A PIN caller's room is known only later.
+   */
+  roomJid?: string;
 }
 
 /** Process-wide media: port range, rooms, the 20 ms clock. */

@@ -42,7 +42,8 @@ export class PortAllocator {
   readonly #held = new Set<number>();
   #cursor: number;
 
-  constructor(range: PortRange = DEFAULT_PORT_RANGE) {
+  /** `firstPort`: where the round-robin starts (media workers sharing a range start apart). */
+  constructor(range: PortRange = DEFAULT_PORT_RANGE, firstPort?: number) {
     const anyPort = range.min === 0 && range.max === 0;
     if (!anyPort) {
       if (!Number.isInteger(range.min) || !Number.isInteger(range.max)) {
@@ -53,7 +54,7 @@ export class PortAllocator {
       }
     }
     this.range = { min: range.min, max: range.max };
-    this.#cursor = range.min;
+    this.#cursor = firstPort !== undefined && firstPort >= range.min && firstPort <= range.max ? firstPort : range.min;
   }
 
   /** Number of ports currently handed out by this allocator. */

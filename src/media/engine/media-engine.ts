@@ -30,6 +30,8 @@ export interface MediaEngineOptions {
   /** Address announced in SDP and ICE candidates (MEDIA_ADDRESS) when binding a wildcard. */
   announcedAddress?: string;
   portRange: PortRange;
+  /** Where the port round-robin starts (media workers sharing one range start apart). */
+  firstPort?: number;
   /** Opus encoder complexity 0-10 (5: half the CPU of 10 for a small loss on voice). */
   opusComplexity?: number;
   prompts?: PromptSource;
@@ -97,7 +99,7 @@ export class MediaEngine implements MediaEnginePort {
   constructor(options: MediaEngineOptions) {
     this.#options = options;
     this.#log = (options.logger ?? silentLogger()).child({ component: 'media-engine' });
-    this.portAllocator = new PortAllocator(options.portRange);
+    this.portAllocator = new PortAllocator(options.portRange, options.firstPort);
     this.#clock = new EngineClock({ phases: CLOCK_PHASES, onError: (err) => this.#tickFailed(err) });
     this.#settings = {
       uplink: {

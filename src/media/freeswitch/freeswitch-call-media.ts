@@ -46,7 +46,7 @@ function placeholderOffer(): string {
   ].join('\r\n');
 }
 
-const FORWARDED_EVENTS = ['bridgeConnected', 'bridgeFailed', 'bridgeMediaTimeout', 'bridgeDtmf'] as const;
+const FORWARDED_EVENTS = ['bridgeConnected', 'bridgeFailed', 'bridgeMediaTimeout', 'bridgeDtmf', 'mediaLost'] as const;
 
 export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implements CallMedia {
   #phone: FsEndpoint | undefined;
@@ -183,7 +183,7 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
 
   // ---- bridge side: the engine's, unchanged ----------------------------------------------------
 
-  bridgeLocal(): BridgeLocal {
+  bridgeLocal(): BridgeLocal | Promise<BridgeLocal> {
     return this.inner.bridgeLocal();
   }
 

@@ -146,7 +146,8 @@ export class NetworkSide {
   /** Drops the records of requests whose transactions are over (long-running tests). */
   forgetFinished(): void {
     for (const [id, txn] of this.#serverTxns) if (txn.finalStatus !== undefined) this.#serverTxns.delete(id);
-    for (const h of this.#handles) if (h.responses.some((r) => (r.status ?? 0) >= 200)) this.#handles.delete(h);
+    // An ACK never gets a response: it is finished as soon as it was delivered.
+    for (const h of this.#handles) if (h.request.method === 'ACK' || h.responses.some((r) => (r.status ?? 0) >= 200)) this.#handles.delete(h);
   }
 
   closeAll(reason: Error): void {
