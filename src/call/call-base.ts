@@ -28,6 +28,9 @@ export const TEARDOWN_DEADLINES_MS: Readonly<Record<TeardownStep, number>> = {
   media: 400,
 };
 
+/** Out of the room (kicked, room destroyed, XMPP gone for good) the focus cannot be reached. */
+const FOCUS_UNREACHABLE: ReadonlySet<CloseReason> = new Set([Reasons.kicked, Reasons.roomDestroyed, Reasons.xmppLost, Reasons.xmppReconnectFailed]);
+
 /** How long leaving the room waits for the MUC's echo before the stream is closed anyway. */
 export const CONFERENCE_LEAVE_TIMEOUT_MS = 500;
 
@@ -218,7 +221,7 @@ export abstract class CallBase implements RegisteredCall {
       this.#bridge?.close();
       // Out of the room (kicked, room destroyed, XMPP gone) the focus cannot be reached, and it
       // already knows the participant left.
-      const reachable = reason !== Reasons.kicked && reason !== Reasons.roomDestroyed && reason !== Reasons.xmppLost;
+      const reachable = !FOCUS_UNREACHABLE.has(reason);
       const condition = reason.jingleReason ?? (reason.cls === 'normal' ? 'success' : 'general-error');
       await this.signaling?.jingle.terminate(condition, reason.cause, reachable);
     });
