@@ -162,8 +162,11 @@ async function main(): Promise<void> {
 
   const floor = await engine.ask({ t: 'codecFloor', calls: 1 }, 'codecFloor');
   const floorUs = floor.encodeUs + floor.decodeUs;
+  const referenceUs = floor.referenceEncodeUs + floor.decodeUs;
   console.log(
-    `codec floor (libopus, same run): encode from 8 kHz ${fmt(floor.encodeUs)} µs + decode to 8 kHz ${fmt(floor.decodeUs)} µs = ${fmt(floorUs)} µs per call per tick`,
+    `codec floor (libopus, same run): encode from 8 kHz ${fmt(floor.encodeUs)} µs + decode to 8 kHz ${fmt(floor.decodeUs)} µs = ` +
+      `${fmt(floorUs)} µs per call per tick with the engine's encoder settings; ${fmt(referenceUs)} µs with the former ` +
+      `(complexity 5, FEC: encode ${fmt(floor.referenceEncodeUs)} µs)`,
   );
   const { rssBytes: baselineRss } = await engine.ask({ t: 'baseline' }, 'baseline');
 
@@ -176,9 +179,10 @@ async function main(): Promise<void> {
       const rotating = await engine.ask({ t: 'codecFloor', calls: ref.n }, 'codecFloor');
       const rotatingUs = rotating.encodeUs + rotating.decodeUs;
       console.log(
-        `engine overhead over the codec floor at N=${ref.n}: ${fmt(ref.usPerCallTick / floorUs, 2)}× the one-call floor ` +
+        `engine CPU over the codec floor at N=${ref.n}: ${fmt(ref.usPerCallTick / floorUs, 2)}× the one-call floor ` +
           `(${fmt(ref.usPerCallTick)} / ${fmt(floorUs)} µs); ${fmt(ref.usPerCallTick / rotatingUs, 2)}× the floor rotating over ` +
-          `${ref.n} codec pairs (${fmt(rotating.encodeUs)} + ${fmt(rotating.decodeUs)} = ${fmt(rotatingUs)} µs)`,
+          `${ref.n} codec pairs (${fmt(rotating.encodeUs)} + ${fmt(rotating.decodeUs)} = ${fmt(rotatingUs)} µs); ` +
+          `${fmt(ref.usPerCallTick / referenceUs, 2)}× the one-call floor with the former encoder settings (${fmt(referenceUs)} µs)`,
       );
     }
   }

@@ -3,12 +3,13 @@
  * process.cpuUsage() measures the engine alone. Driven over IPC by bench/media.ts.
  */
 import { writeFileSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { OpusCodec } from '../../src/media/codecs/opus.js';
 import { MediaEngine } from '../../src/media/engine/index.js';
+import { DEFAULT_BRIDGE_OPUS_FEC, DEFAULT_OPUS_COMPLEXITY } from '../../src/media/engine/media-engine.js';
 import type { EngineCallMedia } from '../../src/media/engine/index.js';
 import type { NegotiatedAudio } from '../../src/xmpp/jingle/negotiate.js';
 import type { EngineWindow, FromEngine, ToEngine } from './protocol.js';
@@ -48,8 +49,14 @@ let mark: Mark | undefined;
 
 /** Garbage-collection pauses in the current window (they show up as jitter and latency). */
 const gcPauses: number[] = [];
+/** Of which major (mark-compact) collections; the rest are scavenges of the young generation. */
+const majorPauses: number[] = [];
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  for (const entry of list.getEntries()) {
+    gcPauses.push(entry.duration);
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorPauses.push(entry.duration);
+  }
 }).observe({ entryTypes: ['gc'] });
 
 /** BENCH_PROFILE=dir: a CPU profile of each measurement window (steady state only) goes there. */
@@ -128,18 +135,19 @@ function gc(): void {
   }
 }
 
+/** The settings the engine encoded with before they were tuned for telephone speech. */
+const REFERENCE_ENCODER = { complexity: 5, inbandFec: true };
+
 /**
- * Same-run cost of the codec work one call needs per tick: one Opus encode from 8 kHz (the
- * engine's complexity) and one decode to 8 kHz. With `calls` > 1 the work rotates over that many
- * encoder/decoder pairs, as in the engine, where each codec's state is out of cache by its turn.
+ * Same-run cost of the codec work one call needs per tick: one Opus encode from 8 kHz (with the
+ * engine's settings, and with REFERENCE_ENCODER) and one decode to 8 kHz. With `calls` > 1 the
+ * work rotates over that many encoder/decoder pairs, as in the engine, where each codec's state
+ * is out of cache by its turn.
  */
-function codecFloor(calls: number): { encodeUs: number; decodeUs: number } {
-  const encs = Array.from({ length: calls }, () => new OpusCodec({ sampleRate: 8000, complexity: 5 }));
-  const decs = Array.from({ length: calls }, () => new OpusCodec({ sampleRate: 8000 }));
+function codecFloor(calls: number): { encodeUs: number; decodeUs: number; referenceEncodeUs: number } {
   const frames = speechLike(8000, 100);
-  const packets = frames.map((f) => Buffer.from(encs[0]!.encode(f)));
-  const out = new Int16Array(160);
   const payload = Buffer.alloc(1500);
+  const out = new Int16Array(160);
   const timeIt = (fn: (i: number) => void): number => {
     for (let i = 0; i < 4 * calls + 200; i++) fn(i);
     const n = Math.max(2000, 20 * calls);
@@ -147,10 +155,21 @@ function codecFloor(calls: number): { encodeUs: number; decodeUs: number } {
     for (let i = 0; i < n; i++) fn(i);
     return Number(process.hrtime.bigint() - start) / 1000 / n;
   };
-  const encodeUs = timeIt((i) => encs[i % calls]!.encode(frames[Math.floor(i / calls) % frames.length]!, payload));
+  const encodeCost = (options: { complexity: number; inbandFec: boolean }): number => {
+    const encs = Array.from({ length: calls }, () => new OpusCodec({ sampleRate: 8000, ...options }));
+    const us = timeIt((i) => encs[i % calls]!.encode(frames[Math.floor(i / calls) % frames.length]!, payload));
+    for (const c of encs) c.close();
+    return us;
+  };
+  const encodeUs = encodeCost({ complexity: DEFAULT_OPUS_COMPLEXITY, inbandFec: DEFAULT_BRIDGE_OPUS_FEC });
+  const referenceEncodeUs = encodeCost(REFERENCE_ENCODER);
+  const wide = new OpusCodec({ sampleRate: 16000 });
+  const packets = speechLike(16000, 100).map((f) => Buffer.from(wide.encode(f)));
+  wide.close();
+  const decs = Array.from({ length: calls }, () => new OpusCodec({ sampleRate: 8000 }));
   const decodeUs = timeIt((i) => decs[i % calls]!.decode(packets[Math.floor(i / calls) % packets.length]!, out));
-  for (const c of [...encs, ...decs]) c.close();
-  return { encodeUs, decodeUs };
+  for (const c of decs) c.close();
+  return { encodeUs, decodeUs, referenceEncodeUs };
 }
 
 async function connect(prepared: Extract<ToEngine, { t: 'connect' }>['calls']): Promise<void> {
@@ -185,6 +204,7 @@ process.on('message', (raw: unknown) => {
       // No gc() here: a forced full collection stalls the tick loop inside the window.
       mark = { cpu: process.cpuUsage(), wall: performance.now(), totals: totals() };
       gcPauses.length = 0;
+      majorPauses.length = 0;
       profile('start');
       send({ t: 'measureStarted' });
       break;
@@ -213,7 +233,13 @@ process.on('message', (raw: unknown) => {
         skippedSilent: now.skippedSilent - before.skippedSilent,
         encoded: now.encoded - before.encoded,
         bridgeJitter: { depthMs: now.depthMs, targetMs: now.targetMs, jitterMs: now.jitterMs },
-        gc: { count: gcPauses.length, totalMs: gcPauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...gcPauses) },
+        gc: {
+          count: gcPauses.length,
+          totalMs: gcPauses.reduce((a, b) => a + b, 0),
+          maxMs: Math.max(0, ...gcPauses),
+          major: majorPauses.length,
+          majorMaxMs: Math.max(0, ...majorPauses),
+        },
       };
       send({ t: 'window', window });
       break;

@@ -47,7 +47,7 @@ export interface EngineWindow {
   /** Averages over the active web speakers' jitter buffers at the end of the window. */
   bridgeJitter: { depthMs: number; targetMs: number; jitterMs: number };
   /** Garbage-collection pauses during the window. */
-  gc: { count: number; totalMs: number; maxMs: number };
+  gc: { count: number; totalMs: number; maxMs: number; major: number; majorMaxMs: number };
 }
 
 /** The load side's figures over one window. */
@@ -81,7 +81,7 @@ export type FromEngine =
   | { t: 'connected'; ids: number[]; failed: number }
   | { t: 'measureStarted' }
   | { t: 'window'; window: EngineWindow }
-  | { t: 'codecFloor'; encodeUs: number; decodeUs: number }
+  | { t: 'codecFloor'; encodeUs: number; decodeUs: number; referenceEncodeUs: number }
   | { t: 'baseline'; rssBytes: number }
   | { t: 'closed' };
 

@@ -72,7 +72,7 @@ export function verbose({ e, l }: Window): void {
     `      ticks ${e.ticks} (late ${e.lateTicks}, skipped ${e.skippedTicks}); decodes ${fmt(e.decoded / ticks, 1)}/tick, ` +
       `encodes ${fmt(e.encoded / ticks, 1)}/tick; web speaker jitter buffer depth ${fmt(e.bridgeJitter.depthMs, 0)} ms, ` +
       `target ${fmt(e.bridgeJitter.targetMs, 0)} ms, jitter ${fmt(e.bridgeJitter.jitterMs)} ms; ` +
-      `GC ${e.gc.count} pauses, ${fmt(e.gc.totalMs, 0)} ms in all, longest ${fmt(e.gc.maxMs)} ms`,
+      `GC ${e.gc.count} pauses (${e.gc.major} major, longest ${fmt(e.gc.majorMaxMs)} ms), ${fmt(e.gc.totalMs, 0)} ms in all, longest ${fmt(e.gc.maxMs)} ms`,
   );
 }
 

@@ -5,7 +5,7 @@
  * (one-byte header form, which both fit).
  *
  * One packet goes out every tick while the bridge is connected, so the JVB sees a live endpoint:
- *  - speech: the frame is Opus-encoded (FEC on, complexity from config);
+ *  - speech: the frame is Opus-encoded (complexity and FEC from the engine's options);
  *  - silence (the VAD gate is closed), moderator mute, or no audio from the caller (hold, not
  *    latched yet): a pre-encoded Opus silence frame with level 127 and V=0. That is what a muted
  *    browser sends; the JVB drops level-127 packets before forwarding, and we skip the encoder,
@@ -32,6 +32,8 @@ export interface UplinkFormat {
 export interface UplinkOptions {
   ssrc: number;
   complexity: number;
+  /** In-band FEC in what is sent. */
+  inbandFec: boolean;
   /**
    * Frames the VAD calls silence are sent as pre-encoded silence instead of being encoded.
    * The VAD opens at `gateLevel` (-dBov) or louder and stays open for `gateHangoverFrames`.
@@ -191,7 +193,7 @@ export class BridgeUplink {
     const fresh = new OpusCodec({
       sampleRate: rate as OpusPcmRate,
       complexity: this.#options.complexity,
-      inbandFec: true,
+      inbandFec: this.#options.inbandFec,
     });
     this.#encoder = fresh;
     return fresh;

@@ -10,7 +10,7 @@ import { ToneGenerator, detectTones } from '../../../support/audio.js';
 const FORMAT = { payloadType: 111, audioLevelExtId: 1, midExtId: 10, mid: 'audio' };
 
 function uplink(silenceGate = true): { up: BridgeUplink; sent: RtpPacketView[] } {
-  const up = new BridgeUplink({ ssrc: 0xabcdef01, complexity: 5, silenceGate, gateLevel: 55, gateHangoverFrames: 15 });
+  const up = new BridgeUplink({ ssrc: 0xabcdef01, complexity: 5, inbandFec: true, silenceGate, gateLevel: 55, gateHangoverFrames: 15 });
   up.setFormat(FORMAT);
   return { up, sent: [] };
 }
