@@ -7,7 +7,7 @@ import { InboundCall } from '../call/inbound-call.js';
 import { CallRegistry } from '../call/registry.js';
 import type { GatewayConfig } from '../config/types.js';
 import { GatewayMetrics } from '../http/metrics.js';
-import { HttpApi, type HealthCheck } from '../http/server.js';
+import { HttpApi } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { MediaEngine as CallMediaEngine } from '../media/call-media.js';
 import { MediaEngine } from '../media/engine/index.js';
@@ -23,6 +23,7 @@ import type { AdmissionDecision } from '../sip/invite-middleware.js';
 import { SipApp } from '../sip/sip-app.js';
 import { BreweryClient } from '../xmpp/brewery/index.js';
 import { createCallSignaling } from '../xmpp/call-signaling.js';
+import { Readiness, RETRY_AFTER_SECONDS, type ReadinessCheck } from './readiness.js';
 
 /** How often the registry looks for calls whose SIP leg vanished unnoticed (CallRegistry.startReaper). */
 const ORPHAN_SWEEP_MS = 2000;
@@ -45,6 +46,8 @@ export class Gateway {
   readonly sip: SipApp;
   readonly dialOut: DialOutService;
   readonly http: HttpApi;
+  /** Whether a new call can be taken now: /about/health and SIP OPTIONS both answer from it. */
+  readonly readiness: Readiness;
   readonly #log: Logger;
   #drainTimer: NodeJS.Timeout | undefined;
 
@@ -157,6 +160,7 @@ export class Gateway {
       config: config.sip,
       layout: { domain: x.domain, mucDomain: x.mucDomain },
       admission: () => this.#admission(),
+      readiness: () => this.readiness.sipVerdict(),
       ...(freeswitchMode ? { checkOffer: structuralOfferCheck() } : {}),
       // run() registers the call before its first await, which admission relies on for capacity.
       onInboundCall: (leg, route, meta) => void new InboundCall(leg, route, meta, deps).run(),
@@ -193,11 +197,12 @@ export class Gateway {
     this.freeswitch?.on('disconnected', () => this.metrics.connectionUp.set({ peer: 'freeswitch' }, 0));
     this.sip.registrar?.on('state', (state) => this.metrics.connectionUp.set({ peer: 'registration' }, state === 'registered' ? 1 : 0));
 
+    this.readiness = new Readiness(this.#readinessChecks());
     this.http = new HttpApi({
       host: config.http.host,
       port: config.http.port,
       logger: logger.child({ component: 'http' }),
-      health: this.#healthChecks(),
+      health: this.readiness.checks,
       stats: () => this.statsJson(),
       metrics: this.metrics,
       version: config.version,
@@ -205,16 +210,27 @@ export class Gateway {
     });
   }
 
-  #healthChecks(): HealthCheck[] {
-    const checks: HealthCheck[] = [
-      { name: 'xmpp', problem: () => (this.brewery.state === 'joined' ? undefined : `brewery session is ${this.brewery.state}`) },
-      { name: 'drachtio', problem: () => (this.drachtio.state === 'connected' ? undefined : `drachtio connection is ${this.drachtio.state}`) },
-      { name: 'drain', problem: () => (this.registry.draining ? 'graceful shutdown in progress' : undefined) },
+  /**
+   * Everything that makes a new call fail or be refused here. A balancer must stop sending calls
+   * on any of them, so capacity counts too: at MAX_CALLS this instance is not ready (yet alive).
+   */
+  #readinessChecks(): ReadinessCheck[] {
+    const dependency = RETRY_AFTER_SECONDS.dependency;
+    const checks: ReadinessCheck[] = [
+      { name: 'xmpp', retryAfterSeconds: dependency, problem: () => (this.brewery.state === 'joined' ? undefined : `brewery session is ${this.brewery.state}`) },
+      { name: 'drachtio', retryAfterSeconds: dependency, problem: () => (this.drachtio.state === 'connected' ? undefined : `drachtio connection is ${this.drachtio.state}`) },
+      { name: 'drain', retryAfterSeconds: RETRY_AFTER_SECONDS.draining, problem: () => (this.registry.draining ? 'graceful shutdown in progress' : undefined) },
+      {
+        name: 'capacity',
+        retryAfterSeconds: RETRY_AFTER_SECONDS.capacity,
+        problem: () => (this.registry.size >= this.config.maxCalls ? `at capacity: ${this.registry.size} of ${this.config.maxCalls} calls` : undefined),
+      },
     ];
     const pool = this.workers;
     if (pool !== undefined) {
       checks.push({
         name: 'media',
+        retryAfterSeconds: dependency,
         problem: () => {
           const down = pool.status().filter((w) => !w.serving);
           if (down.length === 0) return undefined;
@@ -224,10 +240,12 @@ export class Gateway {
       });
     }
     const fs = this.freeswitch;
-    if (fs !== undefined) checks.push({ name: 'freeswitch', problem: () => (fs.problem === undefined ? undefined : `FreeSWITCH is ${fs.state}: ${fs.problem}`) });
+    if (fs !== undefined) {
+      checks.push({ name: 'freeswitch', retryAfterSeconds: dependency, problem: () => (fs.problem === undefined ? undefined : `FreeSWITCH is ${fs.state}: ${fs.problem}`) });
+    }
     const registrar = this.sip.registrar;
     if (registrar !== undefined) {
-      checks.push({ name: 'registration', problem: () => (registrar.state === 'registered' ? undefined : `registration is ${registrar.state}`) });
+      checks.push({ name: 'registration', retryAfterSeconds: dependency, problem: () => (registrar.state === 'registered' ? undefined : `registration is ${registrar.state}`) });
     }
     return checks;
   }

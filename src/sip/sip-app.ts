@@ -14,7 +14,7 @@ import { inboundCallHandler } from './inbound-handler.js';
 import { InviteAdmission, type AdmissionDecision } from './invite-middleware.js';
 import type { LegBase } from './leg-base.js';
 import { LostDialogReleaser } from './lost-dialogs.js';
-import { optionsHandler } from './options.js';
+import { optionsHandler, type SipReadiness } from './options.js';
 import { placeCall, type PendingOutboundCall, type PlaceCallOptions } from './outbound.js';
 import { uriHost } from './registration-messages.js';
 import { Registrar } from './registration.js';
@@ -39,6 +39,11 @@ export interface SipAppOptions {
   layout: MucLayout;
   /** Capacity and drain (CallRegistry.admission()). */
   admission: () => AdmissionDecision;
+  /**
+   * What OPTIONS answers: whether this instance should get new calls (the gateway passes the
+   * verdict /about/health is computed from). Absent: refused only while draining or full.
+   */
+  readiness?: () => SipReadiness;
   /**
    * Receives every admitted call. It must register the call (so admission() counts it) before
    * it returns: admission runs synchronously per INVITE and relies on that to hold capacity.
@@ -162,8 +167,7 @@ export class SipApp {
       ...(o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: o.timing.byeTimeoutMs } : {}),
     });
     this.#srf.use('invite', ...admission.middleware(), handler);
-    const drainingRetry = o.timing?.retryAfterSeconds?.draining;
-    this.#srf.use('options', optionsHandler({ serving: () => this.#serving(), log: this.#log, ...(throttle !== undefined ? { throttle } : {}), ...(drainingRetry !== undefined ? { retryAfterSeconds: drainingRetry } : {}) }));
+    this.#srf.use('options', optionsHandler({ readiness: () => this.#readiness(), log: this.#log, ...(throttle !== undefined ? { throttle } : {}) }));
     o.connection.on('disconnected', this.#onDisconnected);
     o.connection.on('connected', this.#onConnected);
     this.registrar?.start();
@@ -249,10 +253,13 @@ export class SipApp {
     }
   }
 
-  #serving(): boolean {
-    if (!this.#accepting) return false;
+  #readiness(): SipReadiness {
+    const retry = this.#o.timing?.retryAfterSeconds ?? { draining: 300, capacity: 10 };
+    if (!this.#accepting) return { ready: false, reason: 'the gateway is shutting down', retryAfterSeconds: retry.draining };
+    if (this.#o.readiness !== undefined) return this.#o.readiness();
     const d = this.#o.admission();
-    return !(d.refused && d.reason === 'draining');
+    if (!d.refused) return { ready: true };
+    return { ready: false, reason: d.reason, retryAfterSeconds: d.reason === 'draining' ? retry.draining : retry.capacity };
   }
 
   #warnAgent(): string {

@@ -219,13 +219,15 @@ describe.skipIf(!available)('SipApp on a real drachtio-server, called by sipp', 
       expect(digits).toEqual([{ digit: '5', durationMs: 160 }]);
     }, TEST_TIMEOUT);
 
-    it('answers OPTIONS with 200 while serving (also when full) and 503 while draining', async () => {
+    it('answers OPTIONS with 200 while serving, 503 while full or draining', async () => {
       const probe = (status: number, actions: string[]): string =>
         scenario(`options ${status}`, [request('OPTIONS', { cseq: 1, headers: ['Accept: application/sdp'] }), recv(status, { actions })]);
       const serving = await runSipp(probe(200, [...header('Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE'), ...header('Accept', 'application/sdp')]), { target: gw.target });
       expectRun(serving, gw);
       gw.admission = () => ({ refused: true, status: 503, reason: 'capacity' });
-      expectRun(await runSipp(probe(200, []), { target: gw.target }), gw);
+      const full = await runSipp(probe(503, header('Retry-After', '[0-9]+')), { target: gw.target });
+      expectRun(full, gw);
+      expect(full.logged('RETRY-AFTER')).toEqual(['7']);
       gw.admission = () => ({ refused: true, status: 503, reason: 'draining' });
       const draining = await runSipp(probe(503, header('Retry-After', '[0-9]+')), { target: gw.target });
       expectRun(draining, gw);

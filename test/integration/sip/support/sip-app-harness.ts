@@ -80,6 +80,7 @@ export interface HarnessOptions {
   onInboundCall?: SipAppOptions['onInboundCall'];
   timing?: SipAppOptions['timing'];
   checkOffer?: SipAppOptions['checkOffer'];
+  readiness?: SipAppOptions['readiness'];
 }
 
 /** A SipApp on a real drachtio-srf, connected through DrachtioConnection to a DrachtioDouble. */
@@ -117,6 +118,7 @@ export class SipAppHarness {
       logger: silentLogger(),
       ...(opts.timing ? { timing: opts.timing } : {}),
       ...(opts.checkOffer ? { checkOffer: opts.checkOffer } : {}),
+      ...(opts.readiness ? { readiness: opts.readiness } : {}),
     });
     harness = new SipAppHarness(double, connection, app);
     app.start();
