@@ -6,7 +6,6 @@ import { buildSessionInitiate } from '../support/fake-focus.js';
 import { prosodyAvailable } from '../support/prosody.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
-import { joinMuc } from '../support/xmpp-client.js';
 import { GatewayHarness } from './gateway-harness.js';
 
 const available = prosodyAvailable();
@@ -21,17 +20,7 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    h = await GatewayHarness.start({
-      JIGASI_SIP_SERVER: '127.0.0.1',
-      JIGASI_SIP_PORT: '5090',
-      JIGASI_SIP_URI: 'sip:jigasi@127.0.0.1',
-      JIGASI_SIP_PASSWORD: 'sip-pw',
-      JIGASI_SIP_OUTBOUND_PREFIX: '9',
-    });
-    // The registrar: answer the gateway's REGISTER so it stays quiet.
-    void h.drachtio.waitForRequest('REGISTER', 10_000).then((r) => h.drachtio.respond(r, 200, { headers: { Expires: '600' } }));
-    await joinMuc(h.focus.client, `jigasibrewery@${h.prosody.internalMucDomain}`, 'focus');
-    await until(() => h.gateway.brewery.state === 'joined', 5000, 'brewery joined');
+    h = await GatewayHarness.startDialOut({ JIGASI_SIP_OUTBOUND_PREFIX: '9' });
   });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);

@@ -15,6 +15,8 @@ import type { FakeConference, FakeBridgeEndpoint } from '../support/fake-bridge-
 import type { ProsodyHarness } from '../support/prosody.js';
 import type { RtpPhone } from '../support/rtp-phone.js';
 import * as sip from '../support/sip-messages.js';
+import { until } from '../support/until.js';
+import { joinMuc } from '../support/xmpp-client.js';
 
 export class GatewayHarness {
   #sid = 0;
@@ -54,6 +56,25 @@ export class GatewayHarness {
     await gateway.drachtio.whenConnected(5000);
     await drachtio.waitForRoute('invite');
     return new GatewayHarness(prosody, focus, drachtio, gateway, config);
+  }
+
+  /**
+   * A gateway that can dial out: a SIP account at 127.0.0.1:5090 (the double answers its
+   * REGISTER), and the focus in the brewery so it can send dial requests.
+   */
+  static async startDialOut(env: Record<string, string> = {}): Promise<GatewayHarness> {
+    const h = await GatewayHarness.start({
+      JIGASI_SIP_SERVER: '127.0.0.1',
+      JIGASI_SIP_PORT: '5090',
+      JIGASI_SIP_URI: 'sip:jigasi@127.0.0.1',
+      JIGASI_SIP_PASSWORD: 'sip-pw',
+      ...env,
+    });
+    // The registrar: answer the gateway's REGISTER so it stays quiet.
+    void h.drachtio.waitForRequest('REGISTER', 10_000).then((r) => h.drachtio.respond(r, 200, { headers: { Expires: '600' } }));
+    await joinMuc(h.focus.client, `jigasibrewery@${h.prosody.internalMucDomain}`, 'focus');
+    await until(() => h.gateway.brewery.state === 'joined', 5000, 'brewery joined');
+    return h;
   }
 
   async newRoom(): Promise<string> {

@@ -7,7 +7,6 @@ import { prosodyAvailable } from '../support/prosody.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import * as sip from '../support/sip-messages.js';
 import { until } from '../support/until.js';
-import { joinMuc } from '../support/xmpp-client.js';
 import { GatewayHarness, type PhoneCall } from './gateway-harness.js';
 
 const available = prosodyAvailable();
@@ -27,15 +26,7 @@ describe.skipIf(!available)('calls whose far end hangs up at the answer', () => 
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    h = await GatewayHarness.start({
-      JIGASI_SIP_SERVER: '127.0.0.1',
-      JIGASI_SIP_PORT: '5090',
-      JIGASI_SIP_URI: 'sip:jigasi@127.0.0.1',
-      JIGASI_SIP_PASSWORD: 'sip-pw',
-    });
-    void h.drachtio.waitForRequest('REGISTER', 10_000).then((r) => h.drachtio.respond(r, 200, { headers: { Expires: '600' } }));
-    await joinMuc(h.focus.client, `jigasibrewery@${h.prosody.internalMucDomain}`, 'focus');
-    await until(() => h.gateway.brewery.state === 'joined', 5000, 'brewery joined');
+    h = await GatewayHarness.startDialOut();
   });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
