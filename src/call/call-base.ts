@@ -79,8 +79,12 @@ export abstract class CallBase implements RegisteredCall {
   get roomJid(): string | undefined {
     return this.room;
   }
-  get remoteParticipants(): number {
-    return this.signaling?.conference.occupantCount ?? 0;
+  get roomOccupants(): readonly string[] {
+    const conference = this.signaling?.conference;
+    if (conference === undefined || !conference.joined) return [];
+    const nickOf = (jid: string): string => jid.slice(jid.indexOf('/') + 1);
+    const focus = nickOf(conference.focusOccupantJid);
+    return [nickOf(conference.occupantJid), ...conference.occupants.map((o) => o.nick).filter((n) => n !== focus)];
   }
   get closeReason(): CloseReason | undefined {
     return this.#closeReason;

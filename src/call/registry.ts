@@ -6,8 +6,12 @@ export interface RegisteredCall {
   readonly id: string;
   /** Room bare JID once known. */
   readonly roomJid: string | undefined;
-  /** Other occupants of the room (the brewery's "participants" counts these). */
-  readonly remoteParticipants: number;
+  /**
+   * Nicks of the people in its room as the call sees them, the call's own included and the focus
+   * left out; empty while it is not in the room. The brewery's `participants` counts these, once
+   * per room however many of our calls share it.
+   */
+  readonly roomOccupants: readonly string[];
   /** Its SIP leg is gone but the call did not close (see CallBase.orphaned). */
   readonly orphaned: boolean;
   close(reason: CloseReason): Promise<void>;
@@ -31,7 +35,9 @@ export interface CloseReason {
 export type AdmissionRefusal = { refused: true; status: 503; reason: 'draining' | 'capacity' };
 
 export interface RegistryStats {
+  /** Rooms our calls are in. */
   conferences: number;
+  /** People in those rooms (our callers and everyone else, the focus left out), each counted once. */
   participants: number;
   calls: number;
   stressLevel: number;
@@ -149,22 +155,27 @@ export class CallRegistry extends TypedEmitter<RegistryEvents> {
   }
 
   stats(): RegistryStats {
-    const rooms = new Map<string, number>();
-    let participants = 0;
+    // Several calls in one room see each other: a per-call sum would count each caller once per
+    // call in the room. A room's people are the union of what its calls see.
+    const rooms = new Map<string, Set<string>>();
     for (const c of this.#calls.values()) {
-      participants += c.remoteParticipants;
-      if (c.roomJid !== undefined) rooms.set(c.roomJid, Math.max(rooms.get(c.roomJid) ?? 0, c.remoteParticipants + 1));
+      if (c.roomJid === undefined) continue;
+      const key = c.roomJid.toLowerCase();
+      const people = rooms.get(key) ?? new Set<string>();
+      rooms.set(key, people);
+      for (const nick of c.roomOccupants) people.add(nick);
     }
+    const sizes = [...rooms.values()].map((p) => p.size);
     return {
       conferences: rooms.size,
-      participants,
+      participants: sizes.reduce((a, b) => a + b, 0),
       calls: this.#calls.size,
       stressLevel: Math.round((this.#calls.size / this.maxCalls) * 1000) / 1000,
       gracefulShutdown: this.#draining,
       totalCalls: this.#totalCalls,
       totalCompleted: this.#totalCompleted,
       totalFailed: this.#totalFailed,
-      conferenceSizes: [...rooms.values()].sort((a, b) => a - b),
+      conferenceSizes: sizes.sort((a, b) => a - b),
     };
   }
 }

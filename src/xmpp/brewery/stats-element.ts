@@ -7,13 +7,13 @@ import { xml, type Element } from '../connection.js';
 export const NS_COLIBRI = 'http://jitsi.org/protocol/colibri';
 
 export interface BreweryStats {
-  /** calls in progress (each call is one conference for Jicofo's purposes) */
+  /** rooms our calls are in */
   conferences: number;
-  /** sum over calls of (room occupants - 1) */
+  /** people in the rooms our calls are in (callers included, the focus not), each counted once */
   participants: number;
   /** true while draining: Jicofo sends no new dial-outs */
   gracefulShutdown: boolean;
-  /** conferences / capacity */
+  /** calls / MAX_CALLS */
   stressLevel: number;
   /** published only when set (JIGASI_LOCAL_REGION) */
   region?: string | undefined;

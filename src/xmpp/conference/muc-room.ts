@@ -130,9 +130,11 @@ export class MucRoom extends TypedEmitter<MucRoomEvents> {
 
   /** Forgets the room without telling it (the connection is gone). */
   detach(): void {
+    const wasJoined = this.#state === 'joined';
     this.#settleJoin?.({ kind: 'error', condition: 'aborted', text: 'connection lost during the join' });
     this.#settleLeave?.();
     this.#reset();
+    if (wasJoined) this.emit('occupantsChanged', { count: 0 });
   }
 
   /** A presence whose sender is this room (bare or occupant JID). */
@@ -164,6 +166,9 @@ export class MucRoom extends TypedEmitter<MucRoomEvents> {
       if (this.#state === 'joining') {
         this.#state = 'joined';
         this.#settleJoin?.({ kind: 'joined', occupants: this.occupants });
+        // Everyone already in the room became visible at once: whoever counts occupants
+        // (the brewery's participants) must hear of it, not only of later comings and goings.
+        this.emit('occupantsChanged', { count: this.#occupants.size });
       }
       return;
     }

@@ -241,7 +241,7 @@ describe.skipIf(!available)('SipApp on a real drachtio-server, called by sipp', 
       const registry = new CallRegistry(2);
       gw.admission = () => registry.admission();
       gw.onCall = ({ leg }) => {
-        registry.add({ id: leg.callId, roomJid: undefined, remoteParticipants: 0, orphaned: false, close: () => leg.hangup() });
+        registry.add({ id: leg.callId, roomJid: undefined, roomOccupants: [], orphaned: false, close: () => leg.hangup() });
         leg.on('ended', () => registry.remove(leg.callId, 'normal'));
         void leg.answer(GATEWAY_SDP).catch(() => undefined);
       };

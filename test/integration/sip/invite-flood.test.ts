@@ -24,7 +24,7 @@ describe('INVITE flood beyond capacity', () => {
     h = await SipAppHarness.start({
       admission: () => registry.admission(),
       onInboundCall: (leg) => {
-        registry.add({ id: leg.callId, roomJid: undefined, remoteParticipants: 0, orphaned: false, close: () => leg.hangup() });
+        registry.add({ id: leg.callId, roomJid: undefined, roomOccupants: [], orphaned: false, close: () => leg.hangup() });
         offered.push(leg);
         leg.on('ended', () => registry.remove(leg.callId, 'normal'));
       },

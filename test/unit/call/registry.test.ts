@@ -1,19 +1,30 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CallRegistry, ORPHAN_REASON, type CloseReason, type RegisteredCall } from '../../../src/call/registry.js';
 
-function fakeCall(id: string, roomJid: string | undefined, remoteParticipants: number): RegisteredCall & { closedWith: CloseReason[]; orphaned: boolean } {
+function fakeCall(id: string, roomJid: string | undefined, occupants: number | string[]): RegisteredCall & { closedWith: CloseReason[]; orphaned: boolean } {
   const closedWith: CloseReason[] = [];
-  return { id, roomJid, remoteParticipants, orphaned: false, closedWith, close: async (r) => void closedWith.push(r) };
+  const roomOccupants = Array.isArray(occupants) ? occupants : Array.from({ length: occupants }, (_, i) => `${id}-${i}`);
+  return { id, roomJid, roomOccupants, orphaned: false, closedWith, close: async (r) => void closedWith.push(r) };
 }
 
 describe('CallRegistry', () => {
   it('counts conferences, participants and stress like the brewery expects', () => {
     const r = new CallRegistry(4);
-    r.add(fakeCall('a', 'r1@muc', 3));
-    r.add(fakeCall('b', 'r1@muc', 3));
-    r.add(fakeCall('c', 'r2@muc', 1));
-    r.add(fakeCall('d', undefined, 0));
-    expect(r.stats()).toMatchObject({ conferences: 2, participants: 7, calls: 4, stressLevel: 1, gracefulShutdown: false, conferenceSizes: [2, 4] });
+    // Two of our callers share r1 with two web users; each call sees all four (itself included).
+    r.add(fakeCall('a', 'r1@muc', ['a', 'b', 'web1', 'web2']));
+    r.add(fakeCall('b', 'R1@muc', ['b', 'a', 'web1', 'web2']));
+    r.add(fakeCall('c', 'r2@muc', ['c']));
+    r.add(fakeCall('d', undefined, []));
+    expect(r.stats()).toMatchObject({ conferences: 2, participants: 5, calls: 4, stressLevel: 1, gracefulShutdown: false, conferenceSizes: [1, 4] });
+  });
+
+  it('counts three callers of one room as three participants, whatever each call has seen so far', () => {
+    const r = new CallRegistry(10);
+    // The third is still joining: it is not in the room yet, but the others already see it.
+    r.add(fakeCall('a', 'r@muc', ['a', 'b']));
+    r.add(fakeCall('b', 'r@muc', ['a', 'b', 'c']));
+    r.add(fakeCall('c', 'r@muc', []));
+    expect(r.stats()).toMatchObject({ conferences: 1, participants: 3, conferenceSizes: [3] });
   });
 
   it('refuses calls beyond capacity and while draining, with 503', () => {

@@ -83,6 +83,20 @@ describe('MucRoom', () => {
     ]);
   });
 
+  it('reports the occupants found on joining, and their loss when the connection drops', async () => {
+    const { room, deliver } = setup();
+    const counts: number[] = [];
+    room.on('occupantsChanged', (c) => counts.push(c.count));
+    const joining = room.join(xml('presence'), 1000, never);
+    deliver(occupantPresence('focus'));
+    deliver(occupantPresence('web1'));
+    deliver(occupantPresence(ME, { codes: ['110'] }));
+    await joining;
+    expect(counts).toEqual([2]);
+    room.detach();
+    expect(counts).toEqual([2, 0]);
+  });
+
   it('tells a kick from a destruction and from our own leave', async () => {
     const joinedRoom = async () => {
       const s = setup();
