@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +111,85 @@ describe('the gateway process', () => {
         if (g.proc.exitCode === null) g.proc.kill('SIGKILL');
       }
     }, 30_000);
+
+    /**
+     * README runs the gateway with `npm start`: npm runs the script through `sh -c`, and npm passes
+     * SIGTERM to that shell only, so the script must exec node for the signal to reach the gateway.
+     * The package here is the repository's own package.json (its start script verbatim) with a
+     * dist/main.js that runs src/main.ts, so no build is needed.
+     */
+    it('drains on a SIGTERM sent to the npm process of `npm start`, and nothing is left running', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'npm-start-'));
+      await copyFile(join(root, 'package.json'), join(dir, 'package.json'));
+      await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
+      await mkdir(join(dir, 'dist'));
+      await writeFile(
+        join(dir, 'dist/main.js'),
+        `import { register } from 'tsx/esm/api';\nregister();\nconsole.log(JSON.stringify({ gatewayPid: process.pid }));\nawait import(${JSON.stringify(join(root, 'src/main.ts'))});\n`,
+      );
+      const httpPort = await freePort();
+      let out = '';
+      // --ignore-scripts skips only prestart (the build); the start script itself still runs.
+      const npm = spawn('npm', ['start', '--ignore-scripts'], {
+        cwd: dir,
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...gatewayEnv(httpPort), MEDIA_WORKERS: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      npm.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      npm.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const npmExit = new Promise<number | null>((r) => npm.on('exit', (code) => r(code)));
+      let gatewayPid: number | undefined;
+      try {
+        const deadline = Date.now() + 20_000;
+        while ((await healthStatus(httpPort)) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(await healthStatus(httpPort), out).toBe(200);
+        gatewayPid = Number(/"gatewayPid":(\d+)/.exec(out)?.[1]);
+        expect(gatewayPid).not.toBe(npm.pid);
+
+        npm.kill('SIGTERM');
+        expect(await npmExit).toBe(0);
+        expect(out).toMatch(/graceful shutdown/);
+        expect(alive(gatewayPid), 'the gateway process outlived npm').toBe(false);
+        expect(await healthStatus(httpPort)).toBe(0);
+      } finally {
+        if (npm.exitCode === null) npm.kill('SIGKILL');
+        if (gatewayPid !== undefined && alive(gatewayPid)) process.kill(gatewayPid, 'SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 40_000);
+
+    function gatewayEnv(httpPort: number): Record<string, string> {
+      return {
+        XMPP_SERVER: '127.0.0.1',
+        XMPP_PORT: String(prosody.port),
+        XMPP_DOMAIN: 'meet.test',
+        XMPP_AUTH_DOMAIN: 'auth.meet.test',
+        XMPP_MUC_DOMAIN: 'muc.meet.test',
+        XMPP_INTERNAL_MUC_DOMAIN: 'internal-muc.meet.test',
+        JIGASI_XMPP_PASSWORD: 'jigasi-pw',
+        HTTP_PORT: String(httpPort),
+        DRACHTIO_HOST: '127.0.0.1',
+        DRACHTIO_PORT: String(drachtio.connectOptions.port),
+        DRACHTIO_SECRET: 'test-secret',
+        LOG_LEVEL: 'info',
+      };
+    }
   });
 });
+
+async function healthStatus(port: number): Promise<number> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/about/health`)).status;
+  } catch {
+    return 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
