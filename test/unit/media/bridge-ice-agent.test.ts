@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { classes, Message, methods, parseMessage } from 'werift';
 import { silentLogger } from '../../../src/log.js';
+import { until } from '../../support/until.js';
 import { IceAgent } from '../../../src/media/bridge/ice-agent.js';
 import { candidatePriority, hostCandidate, pairPriority, usableRemoteCandidate } from '../../../src/media/bridge/ice-candidates.js';
 import type { TransportAddress } from '../../../src/media/bridge/types.js';
@@ -79,7 +80,8 @@ describe('IceAgent (controlling, toward an ICE-lite peer)', () => {
   it('checks pairs in priority order with controlling, authenticated requests', async () => {
     const { agent, sent } = makeAgent();
     agent.start(REMOTE, [candidate('127.0.0.1', 50001, 100), candidate('127.0.0.1', 50002, 2000)]);
-    await tick(30);
+    // Paced 5 ms apart: wait for both rather than for a time a busy machine may not keep.
+    await until(() => sent.length >= 2, 2000, 'two checks');
     const firstTwo = sent.slice(0, 2);
     expect(firstTwo.map((s) => s.to.port)).toEqual([50002, 50001]);
     for (const s of firstTwo) {
@@ -127,7 +129,8 @@ describe('IceAgent (controlling, toward an ICE-lite peer)', () => {
     const selected: TransportAddress[] = [];
     agent.on('selected', (r) => selected.push(r));
     agent.start(REMOTE, [candidate('127.0.0.1', 50001, 2000), candidate('127.0.0.1', 50002, 100)]);
-    await tick(35);
+    // The RTO is 20 ms; a busy machine fires it later, so wait for the retransmission itself.
+    await until(() => sent.filter((s) => s.to.port === 50001).length >= 2, 2000, 'a retransmitted check');
     const toDead = sent.filter((s) => s.to.port === 50001);
     expect(toDead.length).toBeGreaterThanOrEqual(2); // first send + retransmission(s)
     expect(parseMessage(toDead[1]!.data)?.transactionIdHex).toBe(parseMessage(toDead[0]!.data)?.transactionIdHex);
