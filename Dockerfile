@@ -1,6 +1,7 @@
 # The gateway image: builds the TypeScript and libopus (through @discordjs/opus) in a build stage,
 # ships only the runtime files.
-FROM node:20-bookworm-slim AS build
+# The active Node.js LTS (26 since October 2026).
+FROM node:26-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,7 +10,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:26-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
