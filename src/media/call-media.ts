@@ -34,9 +34,28 @@ export interface RemoteAudioSource {
   owner?: string | undefined;
 }
 
+/**
+ * A call's counters. Plain data only: media in a worker thread pushes them to the main thread a
+ * few times a second (structured clone). The optional fields are absent until measured.
+ */
 export interface CallMediaStats {
   caller: { packetsReceived: number; packetsLost: number; packetsSent: number; jitterMs: number; codec?: string; latchedTo?: string };
-  bridge: { packetsReceived: number; packetsLost: number; packetsSent: number; srtpFailures: number; connected: boolean };
+  bridge: {
+    packetsReceived: number;
+    packetsLost: number;
+    packetsSent: number;
+    srtpFailures: number;
+    connected: boolean;
+    /** Largest interarrival jitter of the streams the bridge sends us, ms. */
+    jitterMs?: number;
+    /** Round trip to the bridge from its receiver reports (LSR/DLSR): latest, and sum and count of every sample. */
+    rttMs?: number;
+    rttMsSum?: number;
+    rttSamples?: number;
+    /** The bridge's own view of the audio we send it (its report blocks about our SSRC). */
+    remotePacketsLost?: number;
+    remoteJitterMs?: number;
+  };
 }
 
 export type CallMediaEvents = {
@@ -117,6 +136,8 @@ export interface CallMedia extends TypedEmitter<CallMediaEvents>, CallerInteract
   /** Sends a digit to the caller by RFC 4733 (requires callerHasTelephoneEvent). */
   sendDtmfToCaller(digit: string): void;
   stats(): CallMediaStats;
+  /** The media worker thread running this call, when media runs in worker threads. */
+  readonly workerIndex?: number | undefined;
   /** Frees sockets, ports and codec state; idempotent. */
   close(): Promise<void>;
 }

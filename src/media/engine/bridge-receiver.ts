@@ -54,6 +54,11 @@ export class BridgeReceiver {
     return this.#reception.totals().lost;
   }
 
+  /** The largest interarrival jitter (ms) among the streams the bridge still sends. */
+  get jitterMs(): number {
+    return this.#reception.totals().jitterMs;
+  }
+
   rtp(packet: Buffer): void {
     const audio = this.audio;
     const view = tryParseRtp(packet, this.#view);

@@ -4,6 +4,7 @@
  * receives (loss, jitter, LSR/DLSR), and an SDES CNAME chunk, which RFC 3550 requires in every
  * compound packet. Reception is tracked per SSRC on the packet path with two small counters.
  */
+import { performance } from 'node:perf_hooks';
 import { InterarrivalJitter } from '../jitter/interarrival-jitter.js';
 import { buildSenderReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, RTCP_SDES, type ReportBlock } from '../rtp/rtcp.js';
 import { SequenceTracker } from '../rtp/sequence.js';
@@ -54,15 +55,20 @@ export class ReceptionTracker {
     r.lastSrMs = nowMs;
   }
 
-  /** Packets received and lost over every SSRC (for stats). */
-  totals(): { received: number; lost: number } {
+  /**
+   * Packets received and lost over every SSRC, and the largest interarrival jitter (ms) of the
+   * streams still sending: the worst speaker is what the jitter buffer must absorb.
+   */
+  totals(nowMs = performance.now()): { received: number; lost: number; jitterMs: number } {
     let received = 0;
     let lost = 0;
+    let jitter = 0;
     for (const r of this.#bySsrc.values()) {
       received += r.seq.received;
       lost += Math.max(0, r.seq.cumulativeLost);
+      if (nowMs - r.lastPacketMs <= REPORT_IDLE_MS) jitter = Math.max(jitter, r.jitter.timestampUnits);
     }
-    return { received, lost };
+    return { received, lost, jitterMs: jitter / 48 };
   }
 
   reportBlocks(nowMs: number): ReportBlock[] {

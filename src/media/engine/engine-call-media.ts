@@ -23,6 +23,8 @@ import type { CallerCodecName } from '../caller/sdp-types.js';
 import type { RemoteTransportParameters } from '../bridge/types.js';
 import { BridgeLeg, type BridgeLegOptions } from './bridge-leg.js';
 import { BridgeReceiver } from './bridge-receiver.js';
+import { ntpFromUnixMs, ntpMiddle32 } from '../rtp/rtcp.js';
+import { BridgeFeedback } from './bridge-feedback.js';
 import { buildCompoundReport } from './bridge-rtcp.js';
 import { BridgeUplink } from './bridge-uplink.js';
 import type { CallerSide, CallMediaHost, EngineCallDetails, EngineCallSettings } from './engine-types.js';
@@ -41,6 +43,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
   readonly #leg: BridgeLeg;
   readonly #uplink: BridgeUplink;
   readonly #receiver: BridgeReceiver;
+  readonly #feedback: BridgeFeedback;
   #room: RoomMedia | undefined;
   #muted = false;
   readonly #silence8 = new Int16Array(160);
@@ -65,7 +68,10 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
       {
         rtp: (p) => receiver.rtp(p),
         prefilter: (p) => receiver.prefilter(p),
-        rtcp: (p) => receiver.rtcp(p),
+        rtcp: (p) => {
+          receiver.rtcp(p);
+          if (call !== undefined) call.#feedback.onRtcp(p, performance.now());
+        },
         connected: () => {
           if (call !== undefined) call.#onBridgeConnected();
         },
@@ -99,6 +105,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     this.#log = logger;
     this.#uplink = new BridgeUplink({ ...settings.uplink, ssrc: this.ssrc });
     this.#receiver = receiver;
+    this.#feedback = new BridgeFeedback(this.ssrc);
     this.onListenerError((event, err) => this.#log.error({ err, event }, 'call media listener threw'));
     caller.on('dtmf', this.#onCallerDigit);
     caller.on('mediaTimeout', this.#onCallerTimeout);
@@ -193,6 +200,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     if (room !== undefined) this.#host.leaveRoom(room, this);
     this.#leg.disconnect();
     this.#receiver.reset();
+    this.#feedback.reset();
     this.#nextRtcpMs = Infinity;
   }
 
@@ -270,6 +278,8 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
         packetsSent: b.rtpOut,
         srtpFailures: b.srtpAuthFailures,
         connected: this.#leg.connected,
+        jitterMs: this.#receiver.jitterMs,
+        ...this.#feedback.statsFields(),
       },
     };
   }
@@ -326,6 +336,9 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
 
   #sendReport(nowMs: number): void {
     const u = this.#uplink;
+    const wallMs = Date.now();
+    const ntp = ntpFromUnixMs(wallMs);
+    this.#feedback.sentReport(ntpMiddle32(ntp.seconds, ntp.fraction), nowMs);
     const report = buildCompoundReport(
       {
         ssrc: this.ssrc,
@@ -337,7 +350,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
       },
       this.#receiver.reportBlocks(nowMs),
       nowMs,
-      Date.now(),
+      wallMs,
     );
     this.#leg.sendRtcp(report);
   }

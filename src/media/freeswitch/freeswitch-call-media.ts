@@ -217,6 +217,10 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
     this.inner.setMuted(muted);
   }
 
+  get workerIndex(): number | undefined {
+    return this.inner.workerIndex;
+  }
+
   stats(): CallMediaStats {
     const s = this.inner.stats();
     const phone = this.#phone === undefined ? undefined : phoneCodecOf(this.#phone.local.sdp);

@@ -1,0 +1,95 @@
+/**
+ * What the bridge tells us about the audio we send it, from the report blocks about our SSRC in
+ * its RTCP (RFC 3550 §6.4): its loss and jitter, and the round-trip time. The RTT is measured
+ * against our own clock: each sender report we send is remembered by its LSR value (the middle
+ * 32 bits of its NTP time) with the monotonic time it left, so RTT = arrival − sent − DLSR, with
+ * no assumption that the two hosts' wall clocks agree.
+ */
+import type { CallMediaStats } from '../call-media.js';
+import { parseRtcp, type ReportBlock } from '../rtp/rtcp.js';
+
+/** Sender reports remembered for matching; the bridge answers the latest within a second or two. */
+const REMEMBERED_REPORTS = 8;
+/** Opus' RTP clock, in which the bridge reports the jitter of our stream. */
+const OPUS_CLOCK_KHZ = 48;
+
+export interface BridgeFeedbackStats {
+  /** Latest round-trip time, ms; undefined until a report answered one of ours. */
+  rttMs: number | undefined;
+  /** Round trips measured, and their sum (for an average). */
+  rttSamples: number;
+  rttMsSum: number;
+  /** The bridge's cumulative count of our packets it lost, and its latest jitter for our stream, ms. */
+  remotePacketsLost: number | undefined;
+  remoteJitterMs: number | undefined;
+}
+
+export class BridgeFeedback {
+  readonly #sent = new Map<number, number>();
+  #rttMs: number | undefined;
+  #rttSamples = 0;
+  #rttMsSum = 0;
+  #remoteLost: number | undefined;
+  #remoteJitterMs: number | undefined;
+
+  constructor(private readonly ssrc: number) {}
+
+  /** We sent a sender report whose NTP middle 32 bits are `lsr`, at monotonic `nowMs`. */
+  sentReport(lsr: number, nowMs: number): void {
+    this.#sent.set(lsr >>> 0, nowMs);
+    if (this.#sent.size > REMEMBERED_REPORTS) this.#sent.delete(this.#sent.keys().next().value!);
+  }
+
+  /** A compound RTCP packet from the bridge. */
+  onRtcp(packet: Uint8Array, nowMs: number): void {
+    let parsed;
+    try {
+      parsed = parseRtcp(packet);
+    } catch {
+      return; // a malformed report only costs this sample
+    }
+    for (const p of parsed) {
+      if (p.kind === 'other') continue;
+      for (const block of p.reports) if (block.ssrc >>> 0 === this.ssrc >>> 0) this.#onBlock(block, nowMs);
+    }
+  }
+
+  stats(): BridgeFeedbackStats {
+    return {
+      rttMs: this.#rttMs,
+      rttSamples: this.#rttSamples,
+      rttMsSum: this.#rttMsSum,
+      remotePacketsLost: this.#remoteLost,
+      remoteJitterMs: this.#remoteJitterMs,
+    };
+  }
+
+  /** The same as CallMediaStats fields, leaving out what was never measured. */
+  statsFields(): Partial<CallMediaStats['bridge']> {
+    const f = this.stats();
+    return {
+      ...(f.rttMs !== undefined ? { rttMs: f.rttMs, rttMsSum: Math.round(f.rttMsSum * 10) / 10, rttSamples: f.rttSamples } : {}),
+      ...(f.remotePacketsLost !== undefined ? { remotePacketsLost: f.remotePacketsLost } : {}),
+      ...(f.remoteJitterMs !== undefined ? { remoteJitterMs: Math.round(f.remoteJitterMs * 10) / 10 } : {}),
+    };
+  }
+
+  /** A new session: reports about the previous transport no longer apply. */
+  reset(): void {
+    this.#sent.clear();
+  }
+
+  #onBlock(block: ReportBlock, nowMs: number): void {
+    this.#remoteLost = Math.max(0, block.cumulativeLost);
+    this.#remoteJitterMs = block.jitter / OPUS_CLOCK_KHZ;
+    if (block.lastSr === 0) return;
+    const sentMs = this.#sent.get(block.lastSr >>> 0);
+    if (sentMs === undefined) return;
+    const rtt = nowMs - sentMs - (block.delaySinceLastSr * 1000) / 65536;
+    // A negative value is a report held longer than it says; keep it out of the average.
+    if (rtt < 0) return;
+    this.#rttMs = Math.round(rtt * 10) / 10;
+    this.#rttSamples++;
+    this.#rttMsSum += rtt;
+  }
+}
