@@ -6,6 +6,7 @@ import type { CallDeps } from '../call/call-deps.js';
 import { InboundCall } from '../call/inbound-call.js';
 import { CallRegistry } from '../call/registry.js';
 import type { GatewayConfig } from '../config/types.js';
+import { DialIn } from '../dialin/dial-in.js';
 import { GatewayMetrics } from '../http/metrics.js';
 import { HttpApi } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -46,6 +47,8 @@ export class Gateway {
   readonly sip: SipApp;
   readonly dialOut: DialOutService;
   readonly http: HttpApi;
+  /** The built-in conference mapper and Jitsi Meet's dial-in endpoints; undefined with CONFERENCE_MAPPER_URL or MAPPER_STORE=none. */
+  readonly dialIn: DialIn | undefined;
   /** Whether a new call can be taken now: /about/health and SIP OPTIONS both answer from it. */
   readonly readiness: Readiness;
   readonly #log: Logger;
@@ -131,6 +134,7 @@ export class Gateway {
       this.media = engine;
     }
 
+    this.dialIn = DialIn.fromConfig(config, logger.child({ component: 'dial-in' }));
     const deps: CallDeps = {
       media: this.media,
       registry: this.registry,
@@ -150,7 +154,7 @@ export class Gateway {
         avModerationJid: `avmoderation.${x.domain}`,
       },
       timeouts: config.timeouts,
-      pinLookup: config.sip.conferenceMapperUrl === undefined ? undefined : new ConferenceMapperClient(config.sip.conferenceMapperUrl),
+      pinLookup: config.sip.conferenceMapperUrl === undefined ? this.dialIn?.mapper : new ConferenceMapperClient(config.sip.conferenceMapperUrl),
       metrics: this.metrics,
       logger: logger.child({ component: 'call' }),
     };
@@ -162,6 +166,7 @@ export class Gateway {
       admission: () => this.#admission(),
       readiness: () => this.readiness.sipVerdict(),
       ...(freeswitchMode ? { checkOffer: structuralOfferCheck() } : {}),
+      ...(this.dialIn !== undefined ? { builtinPinPrompt: this.dialIn.oneTapRules } : {}),
       // run() registers the call before its first await, which admission relies on for capacity.
       onInboundCall: (leg, route, meta) => void new InboundCall(leg, route, meta, deps).run(),
       metrics: {
@@ -302,6 +307,7 @@ export class Gateway {
     await this.workers?.ready();
     const addr = await this.http.start();
     this.#log.info({ http: `${addr.address}:${addr.port}` }, 'HTTP API listening');
+    await this.dialIn?.start();
     this.brewery.on('joined', (jid) => this.#log.info({ occupant: jid }, 'joined the brewery'));
     this.brewery.on('left', (reason) => this.#log.warn({ reason }, 'left the brewery'));
     // Both connections retry forever in the background: startup doesn't wait for Prosody or
@@ -345,6 +351,7 @@ export class Gateway {
       ['media', () => this.media.close()],
       ['freeswitch', async () => this.freeswitch?.stop()],
       ['http', () => this.http.stop()],
+      ['dial-in', async () => this.dialIn?.stop()],
     ];
     for (const [name, step] of steps) {
       try {

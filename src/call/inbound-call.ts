@@ -1,7 +1,7 @@
 import type { CallMedia } from '../media/call-media.js';
 import { SdpNegotiationError } from '../media/caller/sdp-negotiation.js';
 import { JigasiInfoType } from '../sip/info-payloads.js';
-import { DEFAULT_PIN_PROMPT, runPinPrompt, type PromptName } from '../sip/pin/pin-prompt.js';
+import { DEFAULT_PIN_PROMPT, runPinPrompt, type CallerInteraction, type PromptName } from '../sip/pin/pin-prompt.js';
 import type { InboundCallMeta, InboundRoute, InboundSipLeg } from '../sip/sip-leg.js';
 import type { JoinOutcome } from '../xmpp/conference/index.js';
 import { CallBase } from './call-base.js';
@@ -100,16 +100,26 @@ export class InboundCall extends CallBase {
       await this.close(Reasons.internal);
       return undefined;
     }
-    // The PIN prompt needs the caller's audio path: answer now, as the contract allows when
-    // something must be played.
-    await this.#answerCaller();
-    const pin = await runPinPrompt(media, this.deps.pinLookup, DEFAULT_PIN_PROMPT, () => this.closing);
+    // The PIN prompt needs the caller's audio path: answer before the first prompt, as the
+    // contract allows when something must be played. A right one-tap PIN plays nothing, so that
+    // caller is answered when the meeting's media is up, like a call that names its room.
+    const io: CallerInteraction = {
+      play: async (prompt) => {
+        await this.#answerCaller();
+        return media.play(prompt);
+      },
+      playAndCollect: async (prompt, opts) => {
+        await this.#answerCaller();
+        return media.playAndCollect(prompt, opts);
+      },
+    };
+    const pin = await runPinPrompt(io, this.deps.pinLookup, DEFAULT_PIN_PROMPT, () => this.closing, this.route.pin);
     if (pin.kind !== 'room') {
       this.log.info({ reason: pin.reason }, 'PIN prompt failed');
       await this.close(Reasons.wrongPin);
       return undefined;
     }
-    this.log.info({ room: pin.roomJid }, 'PIN accepted');
+    this.log.info({ room: pin.roomJid, oneTap: pin.pin === this.route.pin }, 'PIN accepted');
     return { roomJid: pin.roomJid, password: undefined };
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { parseDialInNumbers } from './dial-in-numbers.js';
 import { FIELDS, FIELD_NAMES } from './fields.js';
 import { parseNumberMap } from './number-map.js';
 import {
@@ -15,7 +16,7 @@ import {
   parseUserList,
   type Parsed,
 } from './parse.js';
-import type { GatewayConfig, MediaMode, SipKeepAliveMethod, SipTransport } from './types.js';
+import type { DialInConfig, GatewayConfig, MediaMode, SipKeepAliveMethod, SipTransport } from './types.js';
 
 /** Startup stops with this when the configuration has problems; it lists all of them. */
 export class ConfigError extends Error {
@@ -265,6 +266,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       port: r.int('HTTP_PORT', 0, 65535),
       enableShutdown: r.bool('ENABLE_REST_SHUTDOWN'),
     },
+    dialIn: dialInConfig(r),
     maxCalls: r.int('MAX_CALLS', 1, 100_000),
     region: r.optStr('JIGASI_LOCAL_REGION'),
     statsId: r.optStr('JIGASI_STATS_ID'),
@@ -272,6 +274,40 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
     logLevel: r.optional('LOG_LEVEL', (s) => parseEnum(s, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])) ?? 'info',
     version,
   };
+}
+
+function dialInConfig(r: FieldReader): DialInConfig {
+  const kind = r.optional('MAPPER_STORE', (s) => parseEnum(s, ['sqlite', 'redis', 'none'] as const)) ?? 'sqlite';
+  const store: DialInConfig['store'] =
+    kind === 'redis'
+      ? { kind, url: r.optional('MAPPER_REDIS_URL', parseRedisUrl) ?? '', password: r.optStr('MAPPER_REDIS_PASSWORD') }
+      : kind === 'sqlite'
+        ? { kind, dataDir: r.str('MAPPER_DATA_DIR') }
+        : { kind };
+  return {
+    numbers: r.optional('DIAL_IN_NUMBERS', parseDialInNumbers) ?? [],
+    numbersFormat: r.optional('DIAL_IN_NUMBERS_FORMAT', (s) => parseEnum(s, ['array', 'object'] as const)) ?? 'array',
+    store,
+    pinDigits: r.int('MAPPER_PIN_DIGITS', 6, 10),
+    ttlMs: r.int('MAPPER_TTL_DAYS', 1, 3650) * DAY_MS,
+    host: r.str('DIALIN_HTTP_HOST'),
+    port: r.int('DIALIN_HTTP_PORT', 0, 65535),
+    corsOrigins: r.list('DIALIN_CORS_ORIGINS'),
+    trustedProxies: r.optional('DIALIN_TRUSTED_PROXIES', parseCidrList) ?? [],
+    rateLimit: { perSecond: r.int('DIALIN_RATE_LIMIT', 0, 100_000), burst: r.int('DIALIN_RATE_LIMIT_BURST', 1, 100_000) },
+    lookupToken: r.optStr('DIALIN_LOOKUP_TOKEN'),
+  };
+}
+
+function parseRedisUrl(raw: string): Parsed<string> {
+  try {
+    const u = new URL(raw.trim());
+    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') return { ok: false, problem: `'${raw}' is not a redis:// or rediss:// URL` };
+    if (u.password !== '') return { ok: false, problem: 'put the password in MAPPER_REDIS_PASSWORD, not in the URL (the URL is logged)' };
+    return { ok: true, value: u.toString() };
+  } catch {
+    return { ok: false, problem: `'${raw}' is not a URL` };
+  }
 }
 
 function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string[]): void {
@@ -302,6 +338,9 @@ function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string
   if (c.xmpp.callLogin.mode === 'anonymous' && raw.get('ENABLE_AUTH') !== undefined && c.xmpp.callLogin.domain === '') {
     problems.push('XMPP_GUEST_DOMAIN: must not be empty with ENABLE_AUTH and ENABLE_GUESTS');
   }
+  if (c.dialIn.store.kind === 'sqlite') need(c.dialIn.store.dataDir !== '', 'MAPPER_DATA_DIR: must not be empty with MAPPER_STORE=sqlite');
+  need(c.dialIn.host !== '', 'DIALIN_HTTP_HOST: must not be empty');
+  if (c.dialIn.lookupToken !== undefined) need(c.dialIn.lookupToken.length >= 16, 'DIALIN_LOOKUP_TOKEN: must be at least 16 characters (it guards every meeting name)');
   if (c.media.mode === 'freeswitch') {
     need(c.freeswitch.host !== '', 'FREESWITCH_HOST: must not be empty with MEDIA_MODE=freeswitch');
     need(c.freeswitch.profile !== '', 'FREESWITCH_PROFILE: must not be empty with MEDIA_MODE=freeswitch');

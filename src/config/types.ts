@@ -1,5 +1,7 @@
 /** The gateway's whole configuration, parsed and validated once at startup (see load.ts). */
 
+import type { DialInNumber } from './dial-in-numbers.js';
+
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 export type MediaMode = 'direct' | 'freeswitch';
 /** JIGASI_SIP_KEEP_ALIVE_METHOD; drachtio-server's app API cannot send a bare CRLF, so 'crlf' is sent as OPTIONS. */
@@ -166,6 +168,39 @@ export interface HttpConfig {
   enableShutdown: boolean;
 }
 
+/** array: Jitsi Meet's current `[{countryCode, tollFree, formattedNumber}]`; object: the older `{numbers, numbersEnabled}`. */
+export type NumbersFormat = 'array' | 'object';
+
+/** Where the built-in conference mapper keeps meeting ↔ PIN (MAPPER_STORE); none turns it off. */
+export type MapperStoreConfig =
+  | { kind: 'sqlite'; dataDir: string }
+  | { kind: 'redis'; url: string; password: string | undefined }
+  | { kind: 'none' };
+
+/** The built-in conference mapper and the dial-in endpoints Jitsi Meet reads (DIAL_IN_*, MAPPER_*). */
+export interface DialInConfig {
+  /** Shown in Jitsi Meet's invite dialog (DIAL_IN_NUMBERS), in the order given. */
+  numbers: DialInNumber[];
+  /** phoneNumberList's shape (DIAL_IN_NUMBERS_FORMAT). */
+  numbersFormat: NumbersFormat;
+  store: MapperStoreConfig;
+  /** Digits of a new PIN, 6-10 (MAPPER_PIN_DIGITS). */
+  pinDigits: number;
+  /** A mapping nobody asked for (web page or phone) this long is forgotten, ms (MAPPER_TTL_DAYS). */
+  ttlMs: number;
+  /** The browser-facing listener, apart from the operator API (DIALIN_HTTP_HOST / DIALIN_HTTP_PORT). */
+  host: string;
+  port: number;
+  /** Origins allowed by CORS; ['*'] allows any (DIALIN_CORS_ORIGINS). */
+  corsOrigins: string[];
+  /** Peers whose X-Forwarded-For / X-Real-IP name the client, e.g. the web container's nginx (DIALIN_TRUSTED_PROXIES). */
+  trustedProxies: string[];
+  /** Requests per second one client address may make, sustained, and at once (DIALIN_RATE_LIMIT*). */
+  rateLimit: { perSecond: number; burst: number };
+  /** Bearer token of the PIN → meeting endpoint for external IVRs; unset: no such endpoint (DIALIN_LOOKUP_TOKEN). */
+  lookupToken: string | undefined;
+}
+
 export interface GatewayConfig {
   xmpp: XmppConfig;
   sip: SipConfig;
@@ -175,6 +210,7 @@ export interface GatewayConfig {
   media: MediaConfig;
   timeouts: TimeoutsConfig;
   http: HttpConfig;
+  dialIn: DialInConfig;
   /** Max concurrent calls before 503 (MAX_CALLS). */
   maxCalls: number;
   /** Region published in brewery stats and presence (JIGASI_LOCAL_REGION). */

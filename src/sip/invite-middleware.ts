@@ -170,7 +170,7 @@ export class InviteAdmission {
 
   #route(req: SrfIncomingRequest, ctx: Partial<AdmittedInvite>): SipRejection | undefined {
     try {
-      const decision = routeInvite({ header: (name) => req.get(name), calledNumber: userOf(req.uri) }, this.#deps.routing);
+      const decision = routeInvite({ header: (name) => req.get(name), calledNumber: userOf(req.uri), requestUri: req.uri }, this.#deps.routing);
       if (decision.kind === 'reject') return new SipRejection(decision.status, decision.reason, 'no-route');
       ctx.route = decision;
       return undefined;

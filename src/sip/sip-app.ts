@@ -15,6 +15,7 @@ import { InviteAdmission, type AdmissionDecision } from './invite-middleware.js'
 import type { LegBase } from './leg-base.js';
 import { LostDialogReleaser } from './lost-dialogs.js';
 import { optionsHandler, type SipReadiness } from './options.js';
+import type { OneTapRules } from './pin/one-tap.js';
 import { placeCall, type PendingOutboundCall, type PlaceCallOptions } from './outbound.js';
 import { uriHost } from './registration-messages.js';
 import { Registrar } from './registration.js';
@@ -53,6 +54,11 @@ export interface SipAppOptions {
   logger: Logger;
   /** How a caller's SDP offer is vetted before admission; by default against our codecs. */
   checkOffer?: OfferCheck;
+  /**
+   * The built-in conference mapper's PIN prompt (no CONFERENCE_MAPPER_URL needed) and how a PIN
+   * riding in the Request-URI is recognised. Absent: the PIN prompt needs CONFERENCE_MAPPER_URL.
+   */
+  builtinPinPrompt?: OneTapRules;
   /** Timings, mostly for tests. */
   timing?: {
     ackTimeoutMs?: number;
@@ -277,7 +283,8 @@ export class SipApp {
       tenantHeader: s.tenantHeader,
       numberMap: s.numberMap,
       defaultRoom: s.defaultRoom,
-      pinPrompt: s.conferenceMapperUrl !== undefined && s.conferenceMapperUrl !== '',
+      pinPrompt: (s.conferenceMapperUrl !== undefined && s.conferenceMapperUrl !== '') || this.#o.builtinPinPrompt !== undefined,
+      oneTap: this.#o.builtinPinPrompt ?? { ownNumbers: [], pinDigits: undefined },
     };
   }
 }

@@ -15,6 +15,10 @@ export function gatewayTestEnv(prosody: ProsodyHarness, focus: FakeFocus, dracht
     DRACHTIO_PORT: String(drachtio.port),
     DRACHTIO_SECRET: drachtio.secret,
     HTTP_PORT: '0',
+    // The built-in conference mapper (a PIN prompt for calls without a room, a file store, a
+    // listener) is switched on by the tests about it, with their own data directory.
+    MAPPER_STORE: 'none',
+    DIALIN_HTTP_PORT: '0',
     MEDIA_ADDRESS: '127.0.0.1',
   };
 }

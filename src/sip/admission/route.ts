@@ -1,4 +1,5 @@
 import { normalizeNumber } from '../../config/number-map.js';
+import { oneTapPin, type OneTapRules } from '../pin/one-tap.js';
 import { mucDomainFor, normalizeRoom, type MucLayout, type RoomTarget } from './room-target.js';
 
 export interface RoutingRules {
@@ -11,6 +12,8 @@ export interface RoutingRules {
   defaultRoom: string | undefined;
   /** True when a conference mapper is configured, so a PIN prompt can find the room. */
   pinPrompt: boolean;
+  /** How a PIN carried in the Request-URI is recognised (with pinPrompt); absent: never. */
+  oneTap?: OneTapRules;
 }
 
 /** The parts of an INVITE that routing looks at. */
@@ -18,11 +21,14 @@ export interface RoutableInvite {
   header(name: string): string | undefined;
   /** User part of the request-URI (the dialled number / DID). */
   calledNumber: string | undefined;
+  /** The whole request-URI, where a one-tap PIN may ride along. */
+  requestUri?: string;
 }
 
 export type RouteDecision =
   | { kind: 'room'; target: RoomTarget }
-  | { kind: 'pin' }
+  /** `pin`: the PIN came with the call (one-tap); the prompt is skipped unless it is wrong. */
+  | { kind: 'pin'; pin?: string }
   | { kind: 'reject'; status: number; reason: string };
 
 function firstHeader(inv: RoutableInvite, names: readonly string[]): string | undefined {
@@ -34,7 +40,8 @@ function firstHeader(inv: RoutableInvite, names: readonly string[]): string | un
 }
 
 /**
- * The routing order: room header → dialled-number map → default room → PIN prompt → 404.
+ * The routing order: room header → dialled-number map → one-tap PIN in the request-URI →
+ * default room → PIN prompt → 404.
  * Throws InvalidRoomError (404) when a header names a room that cannot exist.
  */
 export function routeInvite(inv: RoutableInvite, rules: RoutingRules): RouteDecision {
@@ -54,6 +61,10 @@ export function routeInvite(inv: RoutableInvite, rules: RoutingRules): RouteDeci
     if (mapped !== undefined) {
       return { kind: 'room', target: { roomJid: normalizeRoom(mapped, muc), password, source: 'number-map' } };
     }
+  }
+  if (rules.pinPrompt && rules.oneTap !== undefined && inv.requestUri !== undefined) {
+    const pin = oneTapPin(inv.requestUri, rules.oneTap);
+    if (pin !== undefined) return { kind: 'pin', pin };
   }
   if (rules.defaultRoom !== undefined && rules.defaultRoom !== '') {
     return { kind: 'room', target: { roomJid: normalizeRoom(rules.defaultRoom, muc), password, source: 'default-room' } };

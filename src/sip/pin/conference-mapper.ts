@@ -13,6 +13,11 @@ export class ConferenceMapperError extends Error {
 export interface PinLookup {
   /** The room JID for a PIN, or undefined when the PIN is unknown. */
   roomForPin(pin: string): Promise<string | undefined>;
+  /**
+   * Every PIN's length, when the mapper guarantees one (the built-in mapper): the prompt then
+   * stops listening at the last digit, so the caller need not press '#'.
+   */
+  readonly pinLength?: number;
 }
 
 export class ConferenceMapperClient implements PinLookup {

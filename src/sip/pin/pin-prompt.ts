@@ -17,22 +17,33 @@ export const DEFAULT_PIN_PROMPT: PinPromptOptions = { attempts: 3, maxDigits: 12
 
 /**
  * Asks for the meeting PIN up to `attempts` times. The caller hears a goodbye prompt before a
- * failure is returned; the SIP layer then hangs up.
+ * failure is returned; the SIP layer then hangs up. Only fixed prompts are played: nothing the
+ * caller typed and no meeting name is ever read back.
+ *
+ * `givenPin` came with the call (one-tap dialling): it is tried first without any prompt and
+ * counts as the first attempt, so a wrong one is answered with the wrong-PIN prompt.
  */
 export async function runPinPrompt(
   io: CallerInteraction,
   lookup: PinLookup,
   opts: PinPromptOptions = DEFAULT_PIN_PROMPT,
   isCancelled: () => boolean = () => false,
+  givenPin?: string,
 ): Promise<PinOutcome> {
   let lastReason: 'wrong-pin' | 'no-input' = 'no-input';
+  // A fixed-length PIN ends itself: '#' is then optional (a '#' typed after it is ignored, as
+  // digits are between collections).
+  const maxDigits = lookup.pinLength ?? opts.maxDigits;
   for (let attempt = 0; attempt < opts.attempts && !isCancelled(); attempt++) {
-    const digits = await io.playAndCollect(attempt === 0 ? 'enter-pin' : 'wrong-pin', {
-      maxDigits: opts.maxDigits,
-      terminator: '#',
-      firstDigitTimeoutMs: opts.firstDigitTimeoutMs,
-      interDigitTimeoutMs: opts.interDigitTimeoutMs,
-    });
+    const digits =
+      attempt === 0 && givenPin !== undefined
+        ? givenPin
+        : await io.playAndCollect(attempt === 0 ? 'enter-pin' : 'wrong-pin', {
+            maxDigits,
+            terminator: '#',
+            firstDigitTimeoutMs: opts.firstDigitTimeoutMs,
+            interDigitTimeoutMs: opts.interDigitTimeoutMs,
+          });
     if (isCancelled()) break;
     const pin = digits.replace(/[#*]/g, '');
     if (pin === '') {
