@@ -85,23 +85,7 @@ export class RealStackHarness {
 
   /** Starts sipp calling the gateway with `phone`'s port in its SDP; returns at once. */
   async call(phone: RtpPhone, o: Omit<CallScenarioOptions, 'sdp'>): Promise<SippCall> {
-    const id = `${++this.#sid}`;
-    const scenario = join(this.#dir, `call-${id}.xml`);
-    const logFile = join(this.#dir, `call-${id}.log`);
-    await writeFile(scenario, callScenario({ ...o, sdp: phone.offer() }));
-    const sippPort = await freeUdpPort();
-    const sippMedia = await freeUdpPort();
-    const child = spawn(
-      'sipp',
-      [
-        `127.0.0.1:${this.drachtio.sipPort}`,
-        ...['-sf', scenario, '-i', '127.0.0.1', '-p', String(sippPort), '-mp', String(sippMedia)],
-        // -aa: answer INFO/UPDATE/NOTIFY 200 as phones do (the gateway sends jigasi's JSON INFOs).
-        ...['-m', '1', '-l', '1', '-aa', '-timeout', '90s', '-timeout_error', '-nostdin', '-trace_logs', '-log_file', logFile],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    return new SippCall(child, logFile, phone, o.room ?? '', o.displayName);
+    return sippCall(`127.0.0.1:${this.drachtio.sipPort}`, this.#dir, `${++this.#sid}`, phone, o);
   }
 
   /** Plays Jicofo for the gateway occupant named `name` in `room`, with `conf`'s bridge. */
@@ -127,6 +111,26 @@ export class RealStackHarness {
     await this.prosody.dispose();
     await rm(this.#dir, { recursive: true, force: true });
   }
+}
+
+/** Starts sipp calling `target` (host:port) with `phone`'s port in its SDP, files in `dir`; returns at once. */
+export async function sippCall(target: string, dir: string, id: string, phone: RtpPhone, o: Omit<CallScenarioOptions, 'sdp'>): Promise<SippCall> {
+  const scenario = join(dir, `call-${id}.xml`);
+  const logFile = join(dir, `call-${id}.log`);
+  await writeFile(scenario, callScenario({ ...o, sdp: phone.offer() }));
+  const sippPort = await freeUdpPort();
+  const sippMedia = await freeUdpPort();
+  const child = spawn(
+    'sipp',
+    [
+      target,
+      ...['-sf', scenario, '-i', '127.0.0.1', '-p', String(sippPort), '-mp', String(sippMedia)],
+      // -aa: answer INFO/UPDATE/NOTIFY 200 as phones do (the gateway sends jigasi's JSON INFOs).
+      ...['-m', '1', '-l', '1', '-aa', '-timeout', '90s', '-timeout_error', '-nostdin', '-trace_logs', '-log_file', logFile, '-trace_msg', '-message_file', `${logFile}.msg`],
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new SippCall(child, logFile, phone, o.room ?? '', o.displayName);
 }
 
 /** One sipp call; the RtpPhone carries its audio. */

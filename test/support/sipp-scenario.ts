@@ -29,6 +29,9 @@ function headers(o: CallScenarioOptions, method: string, cseq: number, withPeerT
     `CSeq: ${cseq} ${method}`,
     'Contact: <sip:sipp@[local_ip]:[local_port]>',
     'Max-Forwards: 70',
+    // In-dialog requests follow the route set a record-routing proxy (a load balancer) put in the
+    // 200; sipp leaves the line out when there is none.
+    ...(withPeerTag ? ['[routes]'] : []),
   ].join('\n      ');
 }
 

@@ -9,3 +9,4 @@ export type { CapturedRequest } from './stack-context.js';
 export { encodeFrame, FrameDecoder } from './framing.js';
 export { DialogPeer, callerDialog, calleeDialog, type InDialogOptions } from './dialog-peer.js';
 export { digestChallenge, digestResponse, parseDigest } from './digest.js';
+export { UdpSipFront } from './udp-front.js';

@@ -25,6 +25,7 @@ export interface InjectOptions {
 export class InjectedRequest {
   readonly #responses = new Mailbox<SipMessage>();
   readonly #fromStack = new WeakSet<SipMessage>();
+  readonly #listeners: Array<(m: SipMessage) => void> = [];
   /** Responses the app tried to send after the transaction had ended (the stack refused them). */
   readonly refused: SipMessage[] = [];
   /** Transaction id the app saw; undefined when the stack handled the request alone. */
@@ -63,10 +64,17 @@ export class InjectedRequest {
     this.sameRead = { status, requests: make };
   }
 
+  /** Calls `listener` with every response sent to the network: those sent so far, then each new one. */
+  onResponse(listener: (m: SipMessage) => void): void {
+    for (const m of this.#responses.items) listener(m);
+    this.#listeners.push(listener);
+  }
+
   /** @internal */
   addResponse(m: SipMessage, origin: 'app' | 'stack'): void {
     if (origin === 'stack') this.#fromStack.add(m);
     this.#responses.push(m);
+    for (const l of this.#listeners) l(m);
   }
 
   /** @internal */
@@ -270,6 +278,11 @@ export class NetworkSide {
     const method = req.method;
     if ((method === 'INVITE' || method === 'SUBSCRIBE') && status > 100 && !res.has('contact')) {
       res.add('Contact', this.ctx.contact);
+    }
+    // As sofia does (RFC 3261 12.1.1): a dialog-forming answer carries the request's route set
+    // back, so a record-routing proxy in front (a load balancer) stays in the dialog's path.
+    if ((method === 'INVITE' || method === 'SUBSCRIBE') && status > 100 && status < 300 && !res.has('record-route')) {
+      for (const rr of req.getAll('record-route')) res.add('Record-Route', rr);
     }
     if (appMsg.body) {
       if (!res.has('content-type') && appMsg.body.startsWith('v=0')) res.add('Content-Type', 'application/sdp');
