@@ -295,7 +295,7 @@ function dialInConfig(r: FieldReader): DialInConfig {
     corsOrigins: r.list('DIALIN_CORS_ORIGINS'),
     trustedProxies: r.optional('DIALIN_TRUSTED_PROXIES', parseCidrList) ?? [],
     rateLimit: { perSecond: r.int('DIALIN_RATE_LIMIT', 0, 100_000), burst: r.int('DIALIN_RATE_LIMIT_BURST', 1, 100_000) },
-    lookupToken: r.optStr('DIALIN_LOOKUP_TOKEN'),
+    lookupSecret: r.optStr('DIALIN_LOOKUP_TOKEN'),
   };
 }
 
@@ -340,7 +340,7 @@ function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string
   }
   if (c.dialIn.store.kind === 'sqlite') need(c.dialIn.store.dataDir !== '', 'MAPPER_DATA_DIR: must not be empty with MAPPER_STORE=sqlite');
   need(c.dialIn.host !== '', 'DIALIN_HTTP_HOST: must not be empty');
-  if (c.dialIn.lookupToken !== undefined) need(c.dialIn.lookupToken.length >= 16, 'DIALIN_LOOKUP_TOKEN: must be at least 16 characters (it guards every meeting name)');
+  if (c.dialIn.lookupSecret !== undefined) need(c.dialIn.lookupSecret.length >= 16, 'DIALIN_LOOKUP_TOKEN: must be at least 16 characters (it guards every meeting name)');
   if (c.media.mode === 'freeswitch') {
     need(c.freeswitch.host !== '', 'FREESWITCH_HOST: must not be empty with MEDIA_MODE=freeswitch');
     need(c.freeswitch.profile !== '', 'FREESWITCH_PROFILE: must not be empty with MEDIA_MODE=freeswitch');

@@ -197,8 +197,8 @@ export interface DialInConfig {
   trustedProxies: string[];
   /** Requests per second one client address may make, sustained, and at once (DIALIN_RATE_LIMIT*). */
   rateLimit: { perSecond: number; burst: number };
-  /** Bearer token of the PIN → meeting endpoint for external IVRs; unset: no such endpoint (DIALIN_LOOKUP_TOKEN). */
-  lookupToken: string | undefined;
+  /** Bearer token of the PIN → meeting endpoint for external IVRs; unset: no such endpoint (DIALIN_LOOKUP_TOKEN). Named *Secret so the logged config redacts it. */
+  lookupSecret: string | undefined;
 }
 
 export interface GatewayConfig {

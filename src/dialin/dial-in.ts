@@ -42,7 +42,7 @@ export class DialIn {
       corsOrigins: d.corsOrigins,
       trustedProxies: d.trustedProxies,
       rateLimit: d.rateLimit,
-      lookupToken: d.lookupToken,
+      lookupToken: d.lookupSecret,
       logger,
     });
     this.oneTapRules = { ownNumbers: d.numbers.map((n) => dialString(n.formattedNumber)), pinDigits: d.pinDigits };

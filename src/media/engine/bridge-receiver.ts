@@ -6,14 +6,15 @@
  * timeout, checked on the engine's clock rather than by a timer per call.
  *
  * prefilter() sees packets before SRTP decryption and takes in those whose payload the room
- * would not use (silent by their level, or a local caller's echo) exactly as rtp() would, with an
- * empty payload: the stream's sequence, the reception counts and the media timeout all move on.
+ * would not use (silent by their level, a local caller's echo, or a copy of a packet that another
+ * call's transport already delivered) exactly as rtp() would, with an empty payload: the stream's
+ * sequence, the reception counts and the media timeout all move on.
  */
 import { performance } from 'node:perf_hooks';
 import type { NegotiatedAudio } from '../media-vocabulary.js';
 import { AUDIO_LEVEL_SILENT, findAudioLevelByte } from '../rtp/header-extensions.js';
 import { rtpPayloadType } from '../bridge/packet-demux.js';
-import { createRtpPacketView, tryParseRtp, type RtpPacketView } from '../rtp/packet.js';
+import { createRtpPacketView, tryParseRtp, tryParseRtpHeader, type RtpPacketView } from '../rtp/packet.js';
 import type { ReportBlock } from '../rtp/rtcp.js';
 import { BridgeRemoteEvents } from './bridge-remote-events.js';
 import { ReceptionTracker } from './bridge-rtcp.js';
@@ -72,19 +73,19 @@ export class BridgeReceiver {
   /**
    * A still-encrypted packet: false when it was taken in from its header alone (its payload
    * would be thrown away unplayed), true when it must be decrypted and go through rtp().
-   * Telephone events and packets without a level always go through rtp().
+   * Telephone events always go through rtp().
    */
   prefilter(packet: Buffer): boolean {
     const audio = this.audio;
     const room = this.room;
-    const levelId = audio?.audioLevelExtId;
-    if (audio === undefined || room === undefined || levelId === undefined) return true;
+    if (audio === undefined || room === undefined) return true;
     if (rtpPayloadType(packet) !== audio.opusPt) return true;
     // The payload and padding are still ciphertext; only the header fields are used below.
-    const view = tryParseRtp(packet, this.#view);
+    const view = tryParseRtpHeader(packet, this.#view);
     if (view === undefined) return true;
-    const byte = findAudioLevelByte(view, levelId);
-    if (byte < 0 || room.needsPayload(view.ssrc, byte & AUDIO_LEVEL_SILENT)) return true;
+    const levelId = audio.audioLevelExtId;
+    const byte = levelId === undefined ? -1 : findAudioLevelByte(view, levelId);
+    if (room.needsPayload(view.ssrc, view.sequenceNumber, byte < 0 ? -1 : byte & AUDIO_LEVEL_SILENT)) return true;
     view.payload = NO_PAYLOAD;
     this.#accept(view, audio);
     return false;

@@ -136,6 +136,11 @@ export class RemoteStream {
     return outcome;
   }
 
+  /** The packet `seq` is already buffered or played: a copy of it would be dropped as a duplicate. */
+  holds(seq: number): boolean {
+    return this.#jitter.holds(seq);
+  }
+
   /** This tick's frame at `rate` (a reused buffer), or undefined when the speaker is silent. */
   playout(): Int16Array | undefined {
     const popped = this.#jitter.pop();

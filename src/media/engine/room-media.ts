@@ -152,12 +152,17 @@ export class RoomMedia {
   }
 
   /**
-   * Whether a packet of `ssrc` at `level` (RFC 6464) could be played: false for a local caller's
-   * echo (dropped by receive()) and for silence, which RemoteStream never decodes. Such packets
-   * may be received with an empty payload, and need not be decrypted at all.
+   * Whether the payload of packet `seq` of `ssrc` at `level` (RFC 6464, -1 when absent) could be
+   * played: false for a local caller's echo (dropped by receive()), for silence (RemoteStream never
+   * decodes it) and for a copy of a packet the stream already holds (in a room of N callers every
+   * web speaker's packet arrives N times, once per call's transport). Such packets may be
+   * received with an empty payload, and need not be decrypted at all.
    */
-  needsPayload(ssrc: number, level: number): boolean {
-    return level < this.#options.skipDecodeLevel && !this.#localSsrcs.has(ssrc);
+  needsPayload(ssrc: number, seq: number, level: number): boolean {
+    if (this.#localSsrcs.has(ssrc)) return false;
+    if (level >= this.#options.skipDecodeLevel) return false;
+    const stream = this.#streams.get(ssrc);
+    return stream === undefined || !stream.holds(seq);
   }
 
   tick(nowMs: number): void {

@@ -211,6 +211,18 @@ export class JitterBuffer {
     return 'stored';
   }
 
+  /**
+   * Whether a packet with this sequence number is already stored or already played, i.e. whether
+   * push() would call another copy of it a duplicate: the copy's payload need not be decrypted.
+   */
+  holds(seq: number): boolean {
+    if (!this.#started) return false;
+    const ext = this.#highest + seqDiff(this.#highest & 0xffff, seq & 0xffff);
+    const ahead = ext - this.#next;
+    if (ahead >= 0) return this.#ring.isFilled(ext);
+    return -ahead <= this.#ring.capacity && this.#ring.wasPlayed(ext);
+  }
+
   /** One tick of playout: see the class comment. */
   pop(): JitterPop {
     if (!this.#started) return undefined;

@@ -61,7 +61,7 @@ export function writeAudioLevel(
  */
 export function findAudioLevelByte(view: RtpPacketView, id: number): number {
   const at = locateHeaderExtension(view, id);
-  return at < 0 ? -1 : view.extensionData[at]!;
+  return at < 0 ? -1 : view.datagram[view.extensionStart + at]!;
 }
 
 const textDecoder = new TextDecoder();

@@ -4,8 +4,9 @@
  *
  * Parsing is zero-copy: the result is a view whose payload and extension block are subarrays of
  * the datagram, and a view object can be passed back in to be refilled, so the per-packet receive
- * path allocates nothing but the two subarrays. Serialising writes into a caller-provided buffer
- * when given one.
+ * path allocates nothing but the two subarrays; tryParseRtpHeader() does not even make those (for
+ * a packet that may be dropped on its header alone). Serialising writes into a caller-provided
+ * buffer when given one.
  */
 
 export const RTP_VERSION = 2;
@@ -46,6 +47,10 @@ export interface RtpPacketView {
   payload: Uint8Array;
   /** Bytes before the payload: fixed header, CSRCs and extension block. */
   headerLength: number;
+  /** The parsed datagram, and where the extension data lies in it (equal offsets without one). */
+  datagram: Uint8Array;
+  extensionStart: number;
+  extensionEnd: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -65,11 +70,17 @@ export function createRtpPacketView(): RtpPacketView {
     extensionData: EMPTY,
     payload: EMPTY,
     headerLength: RTP_FIXED_HEADER_SIZE,
+    datagram: EMPTY,
+    extensionStart: 0,
+    extensionEnd: 0,
   };
 }
 
-/** Fills `into` (or a new view) from `buf`; returns a reason string when the packet is malformed. */
-function parseInto(buf: Uint8Array, view: RtpPacketView): string | null {
+/**
+ * Fills `view` from `buf`; returns a reason string when the packet is malformed. With `views`
+ * false, `extensionData` and `payload` are left empty (no subarray is made).
+ */
+function parseInto(buf: Uint8Array, view: RtpPacketView, views = true): string | null {
   const len = buf.length;
   if (len < RTP_FIXED_HEADER_SIZE) return 'shorter than the fixed header';
   const b0 = buf[0]!;
@@ -100,11 +111,16 @@ function parseInto(buf: Uint8Array, view: RtpPacketView): string | null {
     const dataStart = offset + 4;
     offset = dataStart + words * 4;
     if (offset > len) return 'extension data past the end';
-    view.extensionData = buf.subarray(dataStart, offset);
+    view.extensionStart = dataStart;
+    view.extensionEnd = offset;
+    view.extensionData = views ? buf.subarray(dataStart, offset) : EMPTY;
   } else {
     view.extensionProfile = -1;
+    view.extensionStart = offset;
+    view.extensionEnd = offset;
     view.extensionData = EMPTY;
   }
+  view.datagram = buf;
 
   let end = len;
   if (view.padding) {
@@ -116,7 +132,7 @@ function parseInto(buf: Uint8Array, view: RtpPacketView): string | null {
     view.paddingLength = 0;
   }
   view.headerLength = offset;
-  view.payload = buf.subarray(offset, end);
+  view.payload = views ? buf.subarray(offset, end) : EMPTY;
   return null;
 }
 
@@ -130,6 +146,14 @@ export function parseRtp(buf: Uint8Array, into: RtpPacketView = createRtpPacketV
 /** Like parseRtp but returns undefined for malformed input (receive loops drop those quietly). */
 export function tryParseRtp(buf: Uint8Array, into: RtpPacketView = createRtpPacketView()): RtpPacketView | undefined {
   return parseInto(buf, into) === null ? into : undefined;
+}
+
+/**
+ * Like tryParseRtp but allocation-free: the header fields only, `payload` and `extensionData`
+ * left empty. Header extensions are still found (locateHeaderExtension reads the datagram).
+ */
+export function tryParseRtpHeader(buf: Uint8Array, into: RtpPacketView): RtpPacketView | undefined {
+  return parseInto(buf, into, false) === null ? into : undefined;
 }
 
 export function isOneByteExtensionProfile(profile: number): boolean {
@@ -146,12 +170,14 @@ export function isTwoByteExtensionProfile(profile: number): boolean {
  * for the per-packet path (the audio level lookup).
  */
 export function locateHeaderExtension(view: RtpPacketView, id: number, lengthOut?: Int32Array): number {
-  const data = view.extensionData;
-  const n = data.length;
+  // Read from the datagram, so that a header-only parse finds extensions too.
+  const data = view.datagram;
+  const base = view.extensionStart;
+  const n = view.extensionEnd - base;
   if (isOneByteExtensionProfile(view.extensionProfile)) {
     let i = 0;
     while (i < n) {
-      const b = data[i]!;
+      const b = data[base + i]!;
       if (b === 0) {
         i++; // padding byte between elements
         continue;
@@ -171,13 +197,13 @@ export function locateHeaderExtension(view: RtpPacketView, id: number, lengthOut
   if (isTwoByteExtensionProfile(view.extensionProfile)) {
     let i = 0;
     while (i < n) {
-      const elId = data[i]!;
+      const elId = data[base + i]!;
       if (elId === 0) {
         i++;
         continue;
       }
       if (i + 1 >= n) return -1;
-      const elLen = data[i + 1]!;
+      const elLen = data[base + i + 1]!;
       if (i + 2 + elLen > n) return -1;
       if (elId === id) {
         if (lengthOut) lengthOut[0] = elLen;

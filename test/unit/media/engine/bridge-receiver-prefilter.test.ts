@@ -65,6 +65,35 @@ describe('BridgeReceiver.prefilter', () => {
     room.close();
   });
 
+  it('does not decrypt the copies of a web speaker\'s packet that other calls of the room receive', () => {
+    const { receiver, room } = setup();
+    const other = new BridgeReceiver(() => {});
+    other.audio = AUDIO;
+    other.room = room;
+    const first = wire(0xaaaa, 1, 30);
+    expect(receiver.prefilter(first)).toBe(true);
+    receiver.rtp(first);
+    // The same packet on the second call's transport: its payload is already buffered.
+    expect(other.prefilter(wire(0xaaaa, 1, 30))).toBe(false);
+    // Not yet seen: decrypted as usual.
+    const second = wire(0xaaaa, 2, 30);
+    expect(other.prefilter(second)).toBe(true);
+    other.rtp(second);
+    const stream = room.stats().streams.find((s) => s.ssrc === 0xaaaa);
+    expect(stream?.received).toBe(2);
+    expect(stream?.duplicates).toBe(1);
+    // A copy arriving after its packet was played is a duplicate too.
+    for (let seq = 3; seq <= 6; seq++) receiver.rtp(wire(0xaaaa, seq, 30));
+    for (let i = 0; i < 6; i++) room.tick(i * 20);
+    const played = room.stats().streams.find((s) => s.ssrc === 0xaaaa);
+    expect((played?.decoded ?? 0) + (played?.decodeErrors ?? 0)).toBeGreaterThan(0);
+    expect(other.prefilter(wire(0xaaaa, 1, 30))).toBe(false);
+    expect(room.stats().streams.find((s) => s.ssrc === 0xaaaa)?.duplicates).toBe(2);
+    // Each transport still counts what it received, for its own reports to the bridge.
+    expect(other.lost).toBe(0);
+    room.close();
+  });
+
   it('does not need the payload of a local caller\'s echo, whatever its level', () => {
     const { receiver, room } = setup();
     const member: RoomMember = {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   createRtpPacketView,
+  findAudioLevelByte,
   getHeaderExtension,
   listHeaderExtensions,
   parseRtp,
   rtpPacketSize,
   serializeRtp,
   tryParseRtp,
+  tryParseRtpHeader,
   writeRtp,
   RtpParseError,
   type RtpPacketInit,
@@ -52,6 +54,19 @@ describe('RTP packet', () => {
     expect(v.payload.buffer).toBe(buf.buffer);
     buf[buf.length - 1] = 99;
     expect(v.payload[v.payload.length - 1]).toBe(99);
+  });
+
+  it('parses the header alone without views, and still finds its extensions', () => {
+    const bytes = serializeRtp(base({ marker: true, extensions: [{ id: 1, data: Uint8Array.of(0x9e) }, { id: 3, data: Uint8Array.of(7, 8) }] }));
+    const full = parseRtp(bytes);
+    const view = tryParseRtpHeader(bytes, createRtpPacketView());
+    expect(view).toMatchObject({ marker: true, payloadType: 111, sequenceNumber: 0xfffe, ssrc: full.ssrc, timestamp: full.timestamp });
+    expect(view!.headerLength).toBe(full.headerLength);
+    expect(view!.payload.length).toBe(0);
+    expect(view!.extensionData.length).toBe(0);
+    expect(findAudioLevelByte(view!, 1)).toBe(0x9e);
+    expect(findAudioLevelByte(view!, 2)).toBe(-1);
+    expect(tryParseRtpHeader(bytes.subarray(0, 14), createRtpPacketView())).toBeUndefined();
   });
 
   it('round-trips CSRCs', () => {
