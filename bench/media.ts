@@ -24,8 +24,10 @@
  * packet arrives (RFC 6464 level toward the bridge, which the gateway computes from the PCM it
  * decoded; PCM energy toward the phone). Both clocks are the load process' performance.now(), so
  * the difference is the one-way delay through the gateway (its jitter buffers, tick alignment,
- * codecs, SRTP) plus loopback. Loss is counted by RTP timestamp at the receivers, so ticks the
- * engine skipped count as loss too, and by the engine's jitter buffers on its inputs.
+ * codecs, SRTP) plus loopback. Loss is counted at the receivers by RTP timestamp toward the
+ * phones and by sequence number toward the bridge (where silence goes out as Opus DTX does, one
+ * frame in twenty) plus the ticks missing between consecutive speech packets, so ticks the engine
+ * skipped count as loss too; and by the engine's jitter buffers on its inputs.
  *
  * Columns: µs of engine CPU per call per 20 ms tick, the engine's share of one core and how much
  * of it was spent in the kernel (sockets), frames lost toward the bridge and toward the caller,

@@ -12,7 +12,30 @@ import { findAudioLevelByte } from '../../src/media/rtp/header-extensions.js';
 import { createRtpPacketView, serializeRtp, tryParseRtp } from '../../src/media/rtp/packet.js';
 import { FakeBridge } from '../../test/support/fake-bridge.js';
 import { BURST_LEVEL, CYCLE_FRAMES, type SpeakerFrame } from './signals.js';
-import { newWindow, type StreamWindow } from './phone-sim.js';
+
+/**
+ * What the bridge received of the gateway's stream over a window. The gateway sends silence as
+ * Opus DTX does (one frame in twenty), so frames are counted by sequence number, plus the ticks
+ * missing between two consecutive speech packets (an engine that skipped ticks while talking).
+ */
+export interface BridgeStreamWindow {
+  received: number;
+  firstSeq: number;
+  lastSeq: number;
+  lastTs: number;
+  lastSpeech: boolean;
+  skippedTicks: number;
+}
+
+export function newBridgeWindow(): BridgeStreamWindow {
+  return { received: 0, firstSeq: -1, lastSeq: -1, lastTs: 0, lastSpeech: false, skippedTicks: 0 };
+}
+
+/** Packets the bridge should have received over the window. */
+export function expectedPackets(w: BridgeStreamWindow): number {
+  if (w.firstSeq < 0) return 0;
+  return w.lastSeq - w.firstSeq + 1 + w.skippedTicks;
+}
 
 const LEVEL_ID = 1;
 const QUIET_BEFORE_ONSET = 10;
@@ -39,7 +62,7 @@ export interface RoomSimOptions {
 /** One gateway transport as the bridge sees it. */
 export class BridgeEndpointSim {
   readonly bridge: FakeBridge;
-  window: StreamWindow = newWindow();
+  window: BridgeStreamWindow = newBridgeWindow();
   readonly latencies: number[] = [];
   /** When the phone of this call last sent its burst (for caller → bridge latency). */
   nearBurstSentMs: () => number = () => -1;
@@ -51,15 +74,28 @@ export class BridgeEndpointSim {
     bridge.on('rtp', (packet) => {
       const view = tryParseRtp(packet, this.#view);
       if (view === undefined) return;
-      const w = this.window;
-      if (w.firstTs < 0) w.firstTs = view.timestamp;
-      w.lastTs = view.timestamp;
-      w.received++;
       const byte = findAudioLevelByte(view, LEVEL_ID);
       const level = byte < 0 ? 127 : byte & 0x7f;
+      this.#count(view.sequenceNumber, view.timestamp, level !== 127);
       this.#detect(level);
       onGateway(this, packet, level);
     });
+  }
+
+  #count(seq: number, ts: number, speech: boolean): void {
+    const w = this.window;
+    if (w.firstSeq < 0) {
+      w.firstSeq = seq;
+      w.lastSeq = seq;
+    } else {
+      // Extended sequence numbers; the gateway never reorders its own packets by much.
+      const d = (seq - (w.lastSeq & 0xffff) + 0x10000) & 0xffff;
+      if (d < 0x8000) w.lastSeq += d;
+      if (speech && w.lastSpeech) w.skippedTicks += Math.max(0, Math.round(((ts - w.lastTs) >>> 0) / 960) - 1);
+    }
+    w.lastTs = ts;
+    w.lastSpeech = speech;
+    w.received++;
   }
 
   #detect(level: number): void {

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { PhoneSim, expectedFrames, newWindow } from './phone-sim.js';
-import { RoomSim } from './bridge-sim.js';
+import { RoomSim, expectedPackets, newBridgeWindow } from './bridge-sim.js';
 import type { FromLoad, LoadWindow, PreparedCall, ToLoad } from './protocol.js';
 import type { Scenario } from './protocol.js';
 import { CYCLE_FRAMES, MEETING_CYCLE_FRAMES, meetingPhoneCycle, phoneCycle, quietPhoneCycle, silentSpeakerFrame, speakerCycle } from './signals.js';
@@ -136,7 +136,7 @@ function measureEnd(): LoadWindow {
     w.forwarded += room.forwarded;
     for (const ep of room.endpoints) {
       // Only the gateway's own SSRC is counted: one stream per endpoint.
-      w.toBridgesExpected += expectedFrames(ep.window, 960);
+      w.toBridgesExpected += expectedPackets(ep.window);
       w.toBridgesReceived += ep.window.received;
       w.callerToBridgeMs.push(...ep.latencies);
     }
@@ -172,7 +172,7 @@ process.on('message', (raw: unknown) => {
       for (const room of rooms.values()) {
         forwardedAtMark += room.forwarded;
         for (const ep of room.endpoints) {
-          ep.window = newWindow();
+          ep.window = newBridgeWindow();
           ep.latencies.length = 0;
         }
       }

@@ -97,8 +97,8 @@ describe.skipIf(!available)('a phone call through the whole gateway', () => {
     await new Promise((r) => setTimeout(r, 200));
     const mutedFrom = endpoint.gateway()?.packets ?? 0;
     await new Promise((r) => setTimeout(r, 1000));
-    // Still a stream (silence at level 127, as a muted browser sends), but no voice in it.
-    expect((endpoint.gateway()?.packets ?? 0) - mutedFrom).toBeGreaterThan(20);
+    // Still a stream (a silence frame at level 127 every 400 ms, as Opus DTX sends), but no voice in it.
+    expect((endpoint.gateway()?.packets ?? 0) - mutedFrom).toBeGreaterThanOrEqual(2);
     expect(endpoint.gateway()?.tones([PHONE_TONE], mutedFrom)).toEqual([]);
     expect(await call.bye()).toBe(200);
   });

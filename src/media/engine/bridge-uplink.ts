@@ -4,16 +4,19 @@
  * audio-level extension measured on the caller's PCM and the sdes:mid extension when negotiated
  * (one-byte header form, which both fit).
  *
- * One packet goes out every tick while the bridge is connected, so the JVB sees a live endpoint:
+ * A packet goes out every tick of speech while the bridge is connected:
  *  - speech: the frame is Opus-encoded (complexity and FEC from the engine's options);
  *  - silence (the VAD gate is closed), moderator mute, or no audio from the caller (hold, not
  *    latched yet): a pre-encoded Opus silence frame with level 127 and V=0. That is what a muted
  *    browser sends; the JVB drops level-127 packets before forwarding, and we skip the encoder,
- *    which is most of a call's CPU.
+ *    which is most of a call's CPU. As with Opus DTX, only one silence frame in
+ *    `silenceIntervalTicks` goes out (the first one at once, so the bridge sees the talk-spurt
+ *    end): in a town hall most callers are silent, and each packet costs SRTP and a send.
  * The marker bit starts each talk-spurt (first speech packet after silence or a gap), the RTP
  * timestamp advances 960 per tick and jumps over missed ticks so that it follows real time.
  *
- * Steady state allocates only what libopus' binding returns from encode (one small Buffer).
+ * Steady state allocates only what libopus' binding returns from encode (one small Buffer), which
+ * goes into the packet as it is.
  */
 import { randomInt } from 'node:crypto';
 import { LevelMeter } from '../audio/level.js';
@@ -41,6 +44,8 @@ export interface UplinkOptions {
   silenceGate: boolean;
   gateLevel: number;
   gateHangoverFrames: number;
+  /** While silent, one frame in this many ticks is sent (20: every 400 ms, as Opus DTX; 1: all). */
+  silenceIntervalTicks: number;
 }
 
 export interface UplinkCounters {
@@ -49,6 +54,8 @@ export interface UplinkCounters {
   encoded: number;
   /** Pre-encoded silence frames sent (gate closed, muted, or no caller audio). */
   silence: number;
+  /** Silence frames not sent (between two of the silence frames that are, see silenceIntervalTicks). */
+  silenceHeld: number;
   /** Ticks where nothing could be sent (not connected). */
   notSent: number;
 }
@@ -79,12 +86,11 @@ export function opusSilenceFrame(): Buffer {
 
 export class BridgeUplink {
   readonly ssrc: number;
-  readonly counters: UplinkCounters = { packets: 0, bytes: 0, encoded: 0, silence: 0, notSent: 0 };
+  readonly counters: UplinkCounters = { packets: 0, bytes: 0, encoded: 0, silence: 0, silenceHeld: 0, notSent: 0 };
   readonly #options: UplinkOptions;
   readonly #meter: LevelMeter;
   readonly #silence = opusSilenceFrame();
   readonly #out = Buffer.alloc(MAX_PACKET);
-  readonly #payload = Buffer.alloc(MAX_PACKET);
   readonly #levelExt: RtpHeaderExtensionElement = { id: 1, data: new Uint8Array(1) };
   readonly #init: RtpPacketInit;
   #format: UplinkFormat | undefined;
@@ -93,6 +99,8 @@ export class BridgeUplink {
   #ts = randomInt(0, 0x100000000);
   #lastTickMs = -1;
   #inSpurt = false;
+  /** Silent ticks to go before the next silence frame is sent. */
+  #silenceWait = 0;
   /** RTP timestamp and monotonic time of the last packet, for RTCP sender reports. */
   lastRtpTimestamp = 0;
   lastSendMs = -1;
@@ -101,7 +109,7 @@ export class BridgeUplink {
     this.ssrc = options.ssrc;
     this.#options = options;
     this.#meter = new LevelMeter({ thresholdLevel: options.gateLevel, hangoverFrames: options.gateHangoverFrames });
-    this.#init = { payloadType: 111, sequenceNumber: 0, timestamp: 0, ssrc: options.ssrc, marker: false, payload: this.#payload };
+    this.#init = { payloadType: 111, sequenceNumber: 0, timestamp: 0, ssrc: options.ssrc, marker: false, payload: EMPTY_PAYLOAD };
   }
 
   /** The negotiated payload type and extension ids (from the Jingle session). */
@@ -118,6 +126,7 @@ export class BridgeUplink {
     this.#init.extensionForm = 'one-byte';
     // A new session (resume) is a new stream for the bridge: start a talk-spurt.
     this.#inSpurt = false;
+    this.#silenceWait = 0;
   }
 
   get configured(): boolean {
@@ -149,9 +158,19 @@ export class BridgeUplink {
     } else {
       this.#meter.measure(EMPTY);
     }
+    if (speech) {
+      this.#silenceWait = 0;
+    } else if (this.#silenceWait > 0) {
+      this.#silenceWait--;
+      this.counters.silenceHeld++;
+      return false;
+    } else {
+      this.#silenceWait = this.#options.silenceIntervalTicks - 1;
+    }
     let payload: Buffer;
     if (speech) {
-      payload = this.#encoderFor(pcm!.length * 50).encode(pcm!, this.#payload);
+      // The binding returns a fresh Buffer anyway: use it rather than copy it into ours.
+      payload = this.#encoderFor(pcm!.length * 50).encode(pcm!);
     } else {
       payload = this.#silence;
       level = AUDIO_LEVEL_SILENT;
@@ -167,6 +186,7 @@ export class BridgeUplink {
     if (!send(this.#out.subarray(0, length))) {
       this.counters.notSent++;
       this.#inSpurt = false;
+      this.#silenceWait = 0;
       return false;
     }
     this.#seq = (this.#seq + 1) & 0xffff;
@@ -201,3 +221,4 @@ export class BridgeUplink {
 }
 
 const EMPTY = new Int16Array(0);
+const EMPTY_PAYLOAD = new Uint8Array(0);

@@ -54,6 +54,11 @@ export interface MediaEngineOptions {
   skipDecodeLevel?: number;
   /** Send pre-encoded silence instead of encoding frames the VAD calls silence (default on). */
   silenceGate?: boolean;
+  /**
+   * Of those silence frames, send one every 400 ms instead of every 20 ms, as Opus DTX does
+   * (default on; see DEFAULT_SILENCE_DTX).
+   */
+  silenceDtx?: boolean;
   rtcpIntervalMs?: number;
   bridgeTimings?: Partial<BridgeTimings>;
 }
@@ -97,6 +102,13 @@ export const DEFAULT_OPUS_COMPLEXITY = 1;
  * listeners' browsers conceal an isolated loss with Opus PLC.
  */
 export const DEFAULT_BRIDGE_OPUS_FEC = false;
+/**
+ * Silence toward the bridge goes out as Opus DTX would: a frame every 400 ms. The JVB drops
+ * level-127 packets anyway; in a town hall of mostly silent callers, each of those packets was an
+ * SRTP protect and a send per caller every 20 ms.
+ */
+export const DEFAULT_SILENCE_DTX = true;
+const DTX_INTERVAL_TICKS = 20;
 const DEFAULT_RTCP_INTERVAL_MS = 5000;
 const IDLE_STREAM_MS = 30_000;
 const CLOCK_PHASES = 4;
@@ -127,6 +139,7 @@ export class MediaEngine implements MediaEnginePort {
         // Speech starts at -55 dBov and holds 300 ms after it drops, so word tails are kept.
         gateLevel: 55,
         gateHangoverFrames: 15,
+        silenceIntervalTicks: (options.silenceDtx ?? DEFAULT_SILENCE_DTX) ? DTX_INTERVAL_TICKS : 1,
       },
       bridgeMediaTimeoutMs: options.timeouts.bridgeMediaMs,
       rtcpIntervalMs: options.rtcpIntervalMs ?? DEFAULT_RTCP_INTERVAL_MS,

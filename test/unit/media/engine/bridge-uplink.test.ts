@@ -9,8 +9,16 @@ import { ToneGenerator, detectTones } from '../../../support/audio.js';
 
 const FORMAT = { payloadType: 111, audioLevelExtId: 1, midExtId: 10, mid: 'audio' };
 
-function uplink(silenceGate = true): { up: BridgeUplink; sent: RtpPacketView[] } {
-  const up = new BridgeUplink({ ssrc: 0xabcdef01, complexity: 5, inbandFec: true, silenceGate, gateLevel: 55, gateHangoverFrames: 15 });
+function uplink(silenceGate = true, silenceIntervalTicks = 1): { up: BridgeUplink; sent: RtpPacketView[] } {
+  const up = new BridgeUplink({
+    ssrc: 0xabcdef01,
+    complexity: 5,
+    inbandFec: true,
+    silenceGate,
+    gateLevel: 55,
+    gateHangoverFrames: 15,
+    silenceIntervalTicks,
+  });
   up.setFormat(FORMAT);
   return { up, sent: [] };
 }
@@ -54,6 +62,27 @@ describe('BridgeUplink', () => {
     expect(sent.every((s) => findAudioLevelByte(s, 1) === 127)).toBe(true);
     expect(new Set(sent.map((s) => Buffer.from(s.payload).toString('hex'))).size).toBe(1);
     expect(sent.some((s) => s.marker)).toBe(false);
+  });
+
+  it('sends one silence frame in every interval, the first as soon as the speech ends', () => {
+    const { up, sent } = uplink(true, 20);
+    const loud = new ToneGenerator(700, 8000, 8000);
+    const quiet = new ToneGenerator(700, 8000, 20);
+    let t = 0;
+    for (let i = 0; i < 10; i++) up.tick(loud.next(160), false, (t++) * 20, collect(sent));
+    // The gate holds 15 frames after the speech; then 45 silent ticks.
+    for (let i = 0; i < 60; i++) up.tick(quiet.next(160), false, (t++) * 20, collect(sent));
+    for (let i = 0; i < 5; i++) up.tick(loud.next(160), false, (t++) * 20, collect(sent));
+    const silent = sent.filter((s) => findAudioLevelByte(s, 1) === 127);
+    expect(silent.length).toBe(3); // ticks 25, 45 and 65
+    expect(up.counters).toMatchObject({ silence: 3, silenceHeld: 42 });
+    // Sequence numbers stay consecutive over what was sent; timestamps follow real time.
+    for (let i = 1; i < sent.length; i++) expect(sent[i]!.sequenceNumber).toBe((sent[i - 1]!.sequenceNumber + 1) & 0xffff);
+    expect((silent[1]!.timestamp - silent[0]!.timestamp) >>> 0).toBe(20 * 960);
+    // Speech after the silence starts a talk-spurt.
+    const resumed = sent.findIndex((s, i) => i > 0 && findAudioLevelByte(s, 1) !== 127 && findAudioLevelByte(sent[i - 1]!, 1) === 127);
+    expect(sent[resumed]!.marker).toBe(true);
+    expect(sent.filter((s) => s.marker)).toHaveLength(2);
   });
 
   it('encodes quiet frames too when the gate is off', () => {
