@@ -104,7 +104,11 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
     const started = performance.now();
     const sipp = await jitsi.dial(target, ph, { room, displayName: name, hangup: { by: 'caller', talkMs } });
     cleanups.push(async () => sipp.kill());
-    await jitsi.offerConference(room, name, conf, endpoint);
+    try {
+      await jitsi.offerConference(room, name, conf, endpoint);
+    } catch (err) {
+      throw new Error(`${name} never showed up in ${room}: ${(err as Error).message}\nsipp:\n${sipp.output.slice(-1500)}`);
+    }
     await sipp.answered();
     const setupMs = performance.now() - started;
     const tone = 2000 + (n % 40) * 40;
