@@ -59,14 +59,31 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-/** BENCH_PROFILE=dir: a CPU profile of each measurement window (steady state only) goes there. */
+/**
+ * BENCH_PROFILE=dir: a CPU profile of each measurement window (steady state only) goes there;
+ * with BENCH_PROFILE_HEAP set too, a sampling profile of what the window allocated instead.
+ */
 const profileDir = process.env['BENCH_PROFILE'];
+const heapProfile = process.env['BENCH_PROFILE_HEAP'] !== undefined;
 const inspector = profileDir === undefined ? undefined : new Session();
 inspector?.connect();
 let windows = 0;
 
 function profile(action: 'start' | 'stop'): void {
   if (inspector === undefined || profileDir === undefined) return;
+  if (heapProfile) {
+    if (action === 'start') {
+      // Sampling with every object kept (not only those still alive): the allocation rate is the point.
+      inspector.post('HeapProfiler.enable', () =>
+        inspector.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
+      );
+      return;
+    }
+    inspector.post('HeapProfiler.stopSampling', (err, result) => {
+      if (err === null) writeFileSync(join(profileDir, `engine-window-${++windows}.heapprofile`), JSON.stringify(result.profile));
+    });
+    return;
+  }
   if (action === 'start') {
     inspector.post('Profiler.enable', () => inspector.post('Profiler.start'));
     return;

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import dns from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 
 /**
  * Hands out UDP sockets bound inside a configured port range (JIGASI_PORT_MIN..MAX), so that
@@ -112,8 +113,19 @@ function isPortBusy(err: unknown): boolean {
   return code === 'EADDRINUSE' || code === 'EACCES';
 }
 
+/**
+ * Media sockets send to IP addresses (from SDP, ICE candidates or a latched source): answering
+ * the "lookup" of an address literal at once spares every packet the DNS module's deferred
+ * callback, which dgram.send() otherwise goes through even then. A name still goes to DNS.
+ */
+function lookupLiteral(address: string, options: dns.LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(address);
+  if (family === 0) dns.lookup(address, options, callback);
+  else callback(null, address, family);
+}
+
 function bindSocket(address: string, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: lookupLiteral });
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       socket.close();

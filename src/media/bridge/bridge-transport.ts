@@ -191,7 +191,7 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
       return false;
     }
     const out = srtp.protectRtp(packet);
-    this.bound.socket.send(out, to.port, to.host, onSendDone);
+    this.bound.socket.send(out, to.port, to.host);
     this.#counters.countOut(out.length, false);
     return true;
   }
@@ -205,7 +205,7 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
       return false;
     }
     const out = srtp.protectRtcp(packet);
-    this.bound.socket.send(out, to.port, to.host, onSendDone);
+    this.bound.socket.send(out, to.port, to.host);
     this.#counters.countOut(out.length, true);
     return true;
   }
@@ -340,7 +340,7 @@ export class BridgeTransport extends TypedEmitter<BridgeTransportEvents> {
 
   #send(data: Buffer, to: TransportAddress): void {
     if (this.#state === 'closed') return;
-    this.bound.socket.send(data, to.port, to.host, onSendDone);
+    this.bound.socket.send(data, to.port, to.host);
     this.#counters.countOut(data.length, undefined);
   }
 
@@ -379,6 +379,3 @@ function asBridgeError(err: unknown): BridgeTransportError {
   if (err instanceof BridgeTransportError) return err;
   return new BridgeTransportError('ice-failed', String(err), { cause: err });
 }
-
-/** Shared send callback: UDP send errors (no route, buffer full) only lose that datagram. */
-function onSendDone(): void {}

@@ -28,7 +28,7 @@ export interface TransportDrops {
   rtcp: number;
   /** Anything before the SDP was negotiated. */
   unconfigured: number;
-  /** Sends that failed locally (socket closed, no route). */
+  /** Sends that threw (socket closed); a datagram the kernel refuses is lost uncounted. */
   sendErrors: number;
 }
 
@@ -85,7 +85,8 @@ export class CallerRtpTransport {
     const address = this.#latch.targetAddress;
     if (this.#closed || address === undefined) return;
     try {
-      this.#bound.socket.send(buf, 0, length, this.#latch.targetPort, address, this.#onSent);
+      // No callback: Node would defer one per packet; a UDP send that fails only loses that datagram.
+      this.#bound.socket.send(buf, 0, length, this.#latch.targetPort, address);
     } catch (err) {
       this.#drops.sendErrors++;
       this.#logger.debug({ err }, 'caller RTP send failed');
@@ -97,10 +98,6 @@ export class CallerRtpTransport {
     this.#bound.socket.off('message', this.#onMessage);
     return this.#bound.release();
   }
-
-  readonly #onSent = (err: Error | null): void => {
-    if (err) this.#drops.sendErrors++;
-  };
 
   readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
     const sink = this.#sink;

@@ -13,7 +13,8 @@
  *    the decoder 120 ms ahead. A one-byte packet (just a TOC byte, code 0, zero-length frame) makes
  *    libopus run PLC for exactly that TOC's frame duration instead, so decodeMissing() sends the TOC
  *    of the last good packet rewritten to a 20 ms frame size;
- *  - encode()/decode() return new Buffers: one small allocation per call that we cannot avoid.
+ *  - encode()/decode() return new Buffers: one small allocation per call that we cannot avoid
+ *    (encode() without `out` hands that Buffer over instead of copying it).
  */
 import { createRequire } from 'node:module';
 import { CodecError, FRAME_MS, bytesView, pcmView, requireCapacity, type AudioCodec } from './codec.js';
@@ -94,6 +95,8 @@ export class OpusCodec implements AudioCodec {
   #haveToc = false;
   #pcmView: Buffer | undefined;
   #pcmViewOf: Int16Array | undefined;
+  #outBytes: Uint8Array | undefined;
+  #outBytesOf: Int16Array | undefined;
   #closed = false;
 
   constructor(options: OpusCodecOptions) {
@@ -174,6 +177,8 @@ export class OpusCodec implements AudioCodec {
     this.#closed = true;
     this.#pcmView = undefined;
     this.#pcmViewOf = undefined;
+    this.#outBytes = undefined;
+    this.#outBytesOf = undefined;
   }
 
   #checkOpen(): void {
@@ -193,11 +198,20 @@ export class OpusCodec implements AudioCodec {
     const n = bytes.length >> 1;
     if (!out) {
       const fresh = new Int16Array(n);
-      new Uint8Array(fresh.buffer).set(bytes.subarray(0, n * 2));
+      bytes.copy(new Uint8Array(fresh.buffer), 0, 0, n * 2);
       return fresh;
     }
     requireCapacity(out.length, n, 'PCM');
-    new Uint8Array(out.buffer, out.byteOffset, n * 2).set(bytes.subarray(0, n * 2));
+    bytes.copy(this.#bytesOf(out), 0, 0, n * 2);
     return pcmView(out, n);
+  }
+
+  /** A byte view of `out`, cached because callers reuse their frame buffers. */
+  #bytesOf(out: Int16Array): Uint8Array {
+    if (this.#outBytesOf !== out || !this.#outBytes) {
+      this.#outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      this.#outBytesOf = out;
+    }
+    return this.#outBytes;
   }
 }

@@ -25,7 +25,8 @@ export class FrameRing {
   constructor(capacity: number, maxPayload: number) {
     this.capacity = capacity;
     this.maxPayload = maxPayload;
-    this.#arena = new Uint8Array(capacity * maxPayload);
+    // A Buffer, so that the payload views play() returns are Buffers too (the Opus binding takes those).
+    this.#arena = Buffer.alloc(capacity * maxPayload);
     this.#seq = new Float64Array(capacity).fill(-1);
     this.#state = new Uint8Array(capacity);
     this.#len = new Uint16Array(capacity);

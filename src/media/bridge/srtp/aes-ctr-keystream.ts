@@ -11,6 +11,8 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 export class AesCtrKeystream {
   readonly #ecb: Cipher;
   #blocks: Buffer = Buffer.alloc(1536);
+  /** Views of `#blocks` by block count: packets come in a few sizes, and each view is made once. */
+  #views: Buffer[] = [];
 
   constructor(key: Buffer) {
     if (key.length !== 16) throw new RangeError(`AES-128 key must be 16 bytes, got ${key.length}`);
@@ -28,7 +30,10 @@ export class AesCtrKeystream {
     if (length <= 0) return;
     const blockCount = (length + 15) >>> 4;
     const needed = blockCount << 4;
-    if (this.#blocks.length < needed) this.#blocks = Buffer.alloc(needed);
+    if (this.#blocks.length < needed) {
+      this.#blocks = Buffer.alloc(needed);
+      this.#views = [];
+    }
     const blocks = this.#blocks;
     for (let b = 0; b < blockCount; b++) {
       const at = b << 4;
@@ -36,7 +41,8 @@ export class AesCtrKeystream {
       blocks[at + 14] = b >>> 8;
       blocks[at + 15] = b & 0xff;
     }
-    const stream = this.#ecb.update(blocks.subarray(0, needed));
+    const input = (this.#views[blockCount] ??= blocks.subarray(0, needed));
+    const stream = this.#ecb.update(input);
     for (let i = 0; i < length; i++) {
       data[start + i] = (data[start + i] as number) ^ (stream[i] as number);
     }
