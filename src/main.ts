@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gateway } from './app/gateway.js';
 import { SignalHandler } from './app/signals.js';
+import { CONFIG_HELP, selfCheckCommand } from './check/index.js';
 import { ConfigError, configWarnings, loadConfig, redactedConfig } from './config/index.js';
 import { createLogger } from './log.js';
 
@@ -26,11 +27,15 @@ async function main(): Promise<void> {
     config = loadConfig({ env: process.env, file: configFileArg(process.argv), version: packageVersion() });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`jitsi-sip-gateway: ${err.message}\n`);
+      process.stderr.write(`jitsi-sip-gateway: ${err.message}\n${CONFIG_HELP}\n`);
       process.exitCode = 2;
       return;
     }
     throw err;
+  }
+  if (process.argv.includes('--check')) {
+    // Exit at once: a peer that keeps a socket half-open must not hold the verdict.
+    process.exit(await selfCheckCommand(config, process.stdout));
   }
   const logger = createLogger({ level: config.logLevel });
   logger.info({ config: redactedConfig(config) }, 'starting jitsi-sip-gateway %s', config.version);

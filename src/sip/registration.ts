@@ -50,6 +50,11 @@ export interface RegistrarOptions {
   /** Digest credentials; the username defaults to the AOR's user. */
   password: string | undefined;
   username?: string;
+  /**
+   * User part of our Contact, default the account's user. The self-check registers another one,
+   * so that its un-REGISTER never removes the binding of a gateway running on the same host.
+   */
+  contactUser?: string;
   /** Expiry we ask for, seconds (JIGASI_SIP_REGISTER_EXPIRES). */
   expiresSeconds: number;
   logger: Logger;
@@ -240,7 +245,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
       From: `<${o.aor}>`,
       To: `<${o.aor}>`,
       // drachtio-server replaces the host of an `@localhost` Contact with its own SIP address:port.
-      Contact: `<sip:${this.#user}@localhost${t}>`,
+      Contact: `<sip:${o.contactUser ?? this.#user}@localhost${t}>`,
       Expires: String(expires),
       // Spelled as srf's digest client spells them, so its retry replaces rather than duplicates them.
       'call-id': this.#callId,

@@ -1,79 +1,19 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeEventSocket } from '../../../../src/media/freeswitch/esl-probe.js';
+import { fakeEventSocket as startFakeEventSocket, type FakeEslBehaviour, type FakeEventSocket } from '../../../support/fake-event-socket.js';
 import { until } from '../../../support/until.js';
 
-/** What the fake event socket does with a new connection. */
-type Behaviour = 'auth' | 'silent' | 'rude' | 'no-profile';
-
-interface FakeEsl {
-  port: number;
-  /** Every command block the client sent, in order. */
-  received: string[];
-  server: Server;
-}
-
-const servers: Server[] = [];
-const sockets: Socket[] = [];
+const fakes: FakeEventSocket[] = [];
 
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
 
-/** A tiny server speaking the start of FreeSWITCH's inbound event socket protocol. */
-/** What `sofia status` prints with the drachtio_mrf profile up (the part the probe reads). */
-const SOFIA_STATUS = [
-  '                     Name\t   Type\t                                      Data\tState',
-  '=================================================================================================',
-  '             drachtio_mrf\tprofile\t           sip:mod_sofia@127.0.0.1:5080\tRUNNING (0)',
-  '=================================================================================================',
-  '1 profile 0 aliases',
-  '',
-].join('\n');
-
-async function fakeEventSocket(secret: string, behaviour: Behaviour): Promise<FakeEsl> {
-  const received: string[] = [];
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.setEncoding('utf8');
-    if (behaviour === 'silent') return;
-    if (behaviour === 'rude') {
-      const body = 'Access Denied, go away.\n';
-      socket.end(`Content-Type: text/rude-rejection\nContent-Length: ${body.length}\n\n${body}`);
-      return;
-    }
-    socket.write('Content-Type: auth/request\n\n');
-    let buffered = '';
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
-        const command = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        received.push(command);
-        if (command.startsWith('auth ')) {
-          if (command === `auth ${secret}`) {
-            socket.write('Content-Type: command/reply\nReply-Text: +OK accepted\n\n');
-          } else {
-            socket.end('Content-Type: command/reply\nReply-Text: -ERR invalid\n\n');
-          }
-        } else if (command === 'api sofia status') {
-          const body = behaviour === 'no-profile' ? '0 profiles 0 aliases\n' : SOFIA_STATUS;
-          // Multi-byte text in the body: Content-Length counts bytes.
-          const text = `${body}– end\n`;
-          socket.write(`Content-Type: api/response\nContent-Length: ${Buffer.byteLength(text)}\n\n${text}`);
-        } else if (command === 'exit') {
-          socket.end('Content-Type: command/reply\nReply-Text: +OK bye\n\n');
-        }
-      }
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { port: address.port, received, server };
+async function fakeEventSocket(secret: string, behaviour: FakeEslBehaviour): Promise<FakeEventSocket> {
+  const fake = await startFakeEventSocket(secret, behaviour);
+  fakes.push(fake);
+  return fake;
 }
 
 /** A port on which nothing listens any more. */
