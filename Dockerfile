@@ -17,7 +17,12 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY prompts ./prompts
+# The built-in conference mapper's PIN store (MAPPER_DATA_DIR=data): keep it on a volume so meeting
+# PINs survive a new container.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
-# HTTP API (health, stats, metrics); media ports are JIGASI_PORT_MIN..JIGASI_PORT_MAX/udp.
-EXPOSE 8788
+# HTTP API (health, stats, metrics) on 8788, the dial-in endpoints Jitsi Meet reads on 8790;
+# media ports are JIGASI_PORT_MIN..JIGASI_PORT_MAX/udp.
+EXPOSE 8788 8790
 CMD ["node", "dist/main.js"]

@@ -63,7 +63,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'MAPPER_PIN_DIGITS', default: '8', description: 'Digits of a new meeting PIN (6-10); callers may end it with # or not' },
   { name: 'MAPPER_TTL_DAYS', default: '90', description: 'A PIN nobody used (invite dialog or phone) for this many days is forgotten' },
   { name: 'DIALIN_HTTP_HOST', default: '127.0.0.1', description: 'Address of the browser-facing dial-in endpoints (conferenceMapper, phoneNumberList, dialInInfo)' },
-  { name: 'DIALIN_HTTP_PORT', default: '8789', description: 'Port of the dial-in endpoints (never serves /about/* or /metrics)' },
+  { name: 'DIALIN_HTTP_PORT', default: '8790', description: 'Port of the dial-in endpoints (never serves /about/* or /metrics)' },
   { name: 'DIALIN_CORS_ORIGINS', default: '*', description: 'Origins allowed to call the dial-in endpoints from a browser, e.g. https://meet.example.com (* = any)' },
   { name: 'DIALIN_TRUSTED_PROXIES', default: '127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16', description: 'Proxies (CIDR) whose X-Forwarded-For / X-Real-IP is believed for the client address' },
   { name: 'DIALIN_RATE_LIMIT', default: '5', description: 'Dial-in requests per second one client address may make, sustained (0: no limit); more get 429' },

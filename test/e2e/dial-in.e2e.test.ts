@@ -81,8 +81,13 @@ describe.skipIf(!available)('dial-in with the built-in conference mapper', () =>
       await call.answered();
       await until(() => ph.received.length > 40, 5000, 'the PIN prompt');
       // The PIN's length is known, so the last digit ends it: no '#' needed.
+      // Timed from the first digit: the gateway acts on the last digit's first packet, before
+      // sendDigits (which waits for the redundant end packets) returns.
+      const typing = performance.now();
       await ph.sendDigits(pin);
       call.room = room;
+      call.occupant = await h.occupantOf(call, 10_000);
+      console.log(`first of ${pin.length} PIN digits sent (100 ms each) → in the meeting's room: ${Math.round(performance.now() - typing)} ms`);
       await inTheMeetingBothWays(call, ph, conf);
       expect(await call.bye()).toBe(200);
       await until(() => h.gateway.registry.size === 0, 5000, 'call closed');

@@ -14,7 +14,7 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 }
 
 describe('dial-in settings', () => {
-  it('work out of the box: SQLite in ./data, 8-digit PINs, 90 days, a loopback listener on 8789', () => {
+  it('work out of the box: SQLite in ./data, 8-digit PINs, 90 days, a loopback listener on 8790', () => {
     const d = loadConfig({ env: base }).dialIn;
     expect(d).toMatchObject({
       numbers: [],
@@ -23,7 +23,7 @@ describe('dial-in settings', () => {
       pinDigits: 8,
       ttlMs: 90 * 86_400_000,
       host: '127.0.0.1',
-      port: 8789,
+      port: 8790,
       corsOrigins: ['*'],
       rateLimit: { perSecond: 5, burst: 30 },
       lookupSecret: undefined,
