@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { DialOutService } from '../call/dial-out-service.js';
 import { CONFERENCE_LEAVE_TIMEOUT_MS } from '../call/call-base.js';
 import type { CallDeps } from '../call/call-deps.js';
+import { CdrWriter } from '../call/cdr.js';
+import type { CallSnapshot } from '../call/call-snapshot.js';
 import { InboundCall } from '../call/inbound-call.js';
 import { CallRegistry } from '../call/registry.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -51,6 +53,8 @@ export class Gateway {
   readonly dialIn: DialIn | undefined;
   /** Whether a new call can be taken now: /about/health and SIP OPTIONS both answer from it. */
   readonly readiness: Readiness;
+  /** Writes each call's detail record when it ends (log, and CDR_FILE). */
+  readonly cdr: CdrWriter;
   readonly #log: Logger;
   #drainTimer: NodeJS.Timeout | undefined;
 
@@ -135,6 +139,7 @@ export class Gateway {
     }
 
     this.dialIn = DialIn.fromConfig(config, logger.child({ component: 'dial-in' }));
+    this.cdr = new CdrWriter({ logger: logger.child({ component: 'cdr' }), file: config.cdrFile, mediaMode: config.media.mode });
     const deps: CallDeps = {
       media: this.media,
       registry: this.registry,
@@ -156,6 +161,7 @@ export class Gateway {
       timeouts: config.timeouts,
       pinLookup: config.sip.conferenceMapperUrl === undefined ? this.dialIn?.mapper : new ConferenceMapperClient(config.sip.conferenceMapperUrl),
       metrics: this.metrics,
+      cdr: this.cdr,
       logger: logger.child({ component: 'call' }),
     };
 
@@ -209,6 +215,7 @@ export class Gateway {
       logger: logger.child({ component: 'http' }),
       health: this.readiness.checks,
       stats: () => this.statsJson(),
+      calls: () => this.callsJson(),
       metrics: this.metrics,
       version: config.version,
       ...(config.http.enableShutdown ? { shutdown: () => this.requestDrain() } : {}),
@@ -284,6 +291,13 @@ export class Gateway {
     };
   }
 
+  /** GET /calls: every live call, oldest first. */
+  callsJson(): { calls: Array<CallSnapshot & { mediaMode: string }> } {
+    const mediaMode = this.config.media.mode;
+    const calls = this.registry.all().map((c) => ({ ...c.snapshot(), mediaMode }));
+    return { calls: calls.sort((a, b) => a.startedAt.localeCompare(b.startedAt)) };
+  }
+
   #workersJson(pool: MediaWorkerPool): Record<string, unknown> {
     const d = pool.lastDeath;
     return {
@@ -352,6 +366,7 @@ export class Gateway {
       ['freeswitch', async () => this.freeswitch?.stop()],
       ['http', () => this.http.stop()],
       ['dial-in', async () => this.dialIn?.stop()],
+      ['cdr', () => this.cdr.flush()],
     ];
     for (const [name, step] of steps) {
       try {

@@ -7,7 +7,9 @@ import type { CallSignaling } from '../xmpp/call-signaling.js';
 import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
 import { BridgeSession } from './bridge-session.js';
 import type { CallDeps } from './call-deps.js';
-import { bridgeFailureReason, bridgeTransportReason, Reasons } from './close-reason.js';
+import { reportCallEnd } from './call-end-report.js';
+import { callSnapshot, type CallParties, type CallSnapshot } from './call-snapshot.js';
+import { bridgeFailureReason, bridgeTransportReason, endedBy, Reasons } from './close-reason.js';
 import type { CloseReason, RegisteredCall } from './registry.js';
 import { CallTimers } from './timers.js';
 import { rideThroughXmppOutages } from './xmpp-ride-through.js';
@@ -102,6 +104,16 @@ export abstract class CallBase implements RegisteredCall {
     return !this.closing && leg !== undefined && (leg.state === 'ended' || leg.dialogGone);
   }
 
+  /** What GET /calls shows of the call now (and its CDR at the end). */
+  snapshot(): CallSnapshot {
+    const { id, direction, room, startedAt, answeredAt, media } = this;
+    return callSnapshot({ id, direction, room, phase: this.phaseValue, startedAt, answeredAt, parties: this.parties, media });
+  }
+
+  /** Who is on the call, for the snapshot and the CDR. */
+  protected abstract get parties(): CallParties;
+  /** The final status of the phone's INVITE, once there is one. */
+  protected abstract finalSipStatus(reason: CloseReason): number | undefined;
   /** The call's SIP leg once it exists (an outbound call has none while ringing). */
   protected abstract get sipLeg(): SipLeg | undefined;
   /** Ends the caller's SIP leg (BYE, CANCEL or a final response, as its state requires). */
@@ -234,24 +246,18 @@ export abstract class CallBase implements RegisteredCall {
       if (this.media === undefined) return;
       // Closed first: media in a worker thread reports its final counters with the close.
       await this.media.close();
-      this.#recordMediaStats(this.media);
+    });
+    reportCallEnd(this.deps.metrics, this.deps.cdr, this.snapshot(), {
+      reason,
+      endedBy: endedBy(reason),
+      sipStatus: this.finalSipStatus(reason),
+      endedAtMs: Date.now(),
     });
     this.phaseValue = 'closed';
     this.deps.registry.remove(this.id, reason.cls);
     const duration = this.answeredAt === undefined ? undefined : (Date.now() - this.answeredAt) / 1000;
     this.deps.metrics?.callEnded(this.direction, reason.cls, duration);
     this.deps.metrics?.callCloseSeconds.observe((performance.now() - began) / 1000);
-  }
-
-  #recordMediaStats(media: CallMedia): void {
-    const m = this.deps.metrics;
-    if (m === undefined) return;
-    const st = media.stats();
-    m.mediaPacketsReceivedTotal.inc({ side: 'caller' }, st.caller.packetsReceived);
-    m.mediaPacketsLostTotal.inc({ side: 'caller' }, Math.max(0, st.caller.packetsLost));
-    m.mediaPacketsReceivedTotal.inc({ side: 'bridge' }, st.bridge.packetsReceived);
-    m.mediaPacketsLostTotal.inc({ side: 'bridge' }, Math.max(0, st.bridge.packetsLost));
-    if (st.caller.packetsReceived > 0) m.mediaJitterSeconds.observe({ side: 'caller' }, st.caller.jitterMs / 1000);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { MediaEngine } from '../media/call-media.js';
 import type { PinLookup } from '../sip/pin/conference-mapper.js';
 import type { CallSignaling } from '../xmpp/call-signaling.js';
 import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
+import type { CdrSink } from './cdr.js';
 import type { CallRegistry } from './registry.js';
 
 /** Conference-session settings shared by every call (the per-call ones are filled in by the call). */
@@ -22,5 +23,7 @@ export interface CallDeps {
   timeouts: TimeoutsConfig;
   pinLookup: PinLookup | undefined;
   metrics: GatewayMetrics | undefined;
+  /** Where each call's detail record goes when it ends. */
+  cdr?: CdrSink;
   logger: Logger;
 }

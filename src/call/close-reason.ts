@@ -40,7 +40,33 @@ export const Reasons = {
   calleeNoAnswer: { cls: 'normal', cause: 'no-answer' },
   calleeDeclined: { cls: 'normal', cause: 'declined' },
   dialFailed: { cls: 'upstream_error', cause: 'dial-failed' },
+  /** The phone's side was transferred elsewhere at the operator's request. */
+  transferred: { cls: 'normal', cause: 'transferred' },
 } as const satisfies Record<string, CloseReason>;
+
+/** Who ended a call: the phone's side, the meeting (a person or the room's rules), or the gateway. */
+export type CallEndSide = 'phone' | 'meeting' | 'gateway';
+
+const PHONE_ENDED: ReadonlySet<string> = new Set(
+  [Reasons.callerBye, Reasons.callerCancel, Reasons.calleeBye, Reasons.calleeBusy, Reasons.calleeNoAnswer, Reasons.calleeDeclined, Reasons.dialFailed].map(
+    (r) => r.cause,
+  ),
+);
+const MEETING_ENDED: ReadonlySet<string> = new Set(
+  [Reasons.kicked, Reasons.hangupRequested, Reasons.roomDestroyed, Reasons.lobbyDenied, Reasons.wrongPassword, Reasons.roomFull, Reasons.banned].map(
+    (r) => r.cause,
+  ),
+);
+
+/**
+ * The side whose action ended the call (for the CDR). Timeouts, failures and shutdown are the
+ * gateway's decision, whatever caused them.
+ */
+export function endedBy(reason: CloseReason): CallEndSide {
+  if (PHONE_ENDED.has(reason.cause)) return 'phone';
+  if (MEETING_ENDED.has(reason.cause)) return 'meeting';
+  return 'gateway';
+}
 
 /**
  * The reason for a call whose setup threw: 503 when the thrown error says the media is unavailable

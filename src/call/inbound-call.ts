@@ -5,6 +5,7 @@ import { DEFAULT_PIN_PROMPT, runPinPrompt, type CallerInteraction, type PromptNa
 import type { InboundCallMeta, InboundRoute, InboundSipLeg } from '../sip/sip-leg.js';
 import type { JoinOutcome } from '../xmpp/conference/index.js';
 import { CallBase } from './call-base.js';
+import type { CallParties } from './call-snapshot.js';
 import type { CallDeps } from './call-deps.js';
 import { Reasons, setupFailureReason } from './close-reason.js';
 import { MeetingControl } from './meeting-control.js';
@@ -212,6 +213,17 @@ export class InboundCall extends CallBase {
 
   protected get sipLeg(): InboundSipLeg {
     return this.leg;
+  }
+
+  protected get parties(): CallParties {
+    return { shownAs: this.displayName, phoneNumber: this.meta.from.user ?? null, calledNumber: this.meta.to.user ?? null, sipCallId: this.meta.callId };
+  }
+
+  /** 200 once answered; else the final response endSip() sends (CANCEL: the stack's 487). */
+  protected finalSipStatus(reason: CloseReason): number | undefined {
+    if (this.answeredAt !== undefined) return 200;
+    if (reason === Reasons.callerCancel) return 487;
+    return reason === Reasons.sipLost ? undefined : (reason.sipStatus ?? 480);
   }
 
   protected async endSip(reason: CloseReason): Promise<void> {

@@ -4,6 +4,7 @@ import type { PendingOutboundCall } from '../sip/outbound.js';
 import type { OutboundSipLeg } from '../sip/sip-leg.js';
 import type { DialRequest } from '../xmpp/rayo/index.js';
 import { CallBase } from './call-base.js';
+import type { CallParties } from './call-snapshot.js';
 import type { CallDeps } from './call-deps.js';
 import { Reasons, setupFailureReason } from './close-reason.js';
 import type { CloseReason } from './registry.js';
@@ -41,6 +42,8 @@ export class OutboundCall extends CallBase {
   #pending: PendingOutboundCall | undefined;
   #bridgeUp = false;
   #leg: OutboundSipLeg | undefined;
+  /** The far end's final failure response, when the dial failed with one. */
+  #failedStatus: number | undefined;
   #joined: Promise<string>;
   #resolveJoined!: (occupantJid: string) => void;
   #rejectJoined!: (err: Error) => void;
@@ -160,6 +163,7 @@ export class OutboundCall extends CallBase {
   async #dialFailed(err: unknown): Promise<void> {
     if (this.closing) return;
     const failure = err instanceof OutboundCallError ? err : undefined;
+    this.#failedStatus = failure?.status;
     const text = failure === undefined ? 'Call failed' : (FAILURE_TEXT[failure.reason] ?? `Call failed (${failure.status} ${failure.detail})`);
     this.log.info({ err }, 'dial-out not answered');
     this.showStatus(text);
@@ -184,6 +188,15 @@ export class OutboundCall extends CallBase {
 
   protected get sipLeg(): OutboundSipLeg | undefined {
     return this.#leg;
+  }
+
+  protected get parties(): CallParties {
+    const to = this.opts.dial.to;
+    return { shownAs: to, phoneNumber: to, calledNumber: to, sipCallId: this.#leg?.callId ?? null };
+  }
+
+  protected finalSipStatus(): number | undefined {
+    return this.answeredAt !== undefined ? 200 : this.#failedStatus;
   }
 
   protected async endSip(reason: CloseReason): Promise<void> {

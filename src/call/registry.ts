@@ -1,5 +1,6 @@
 import type { JingleReasonCondition } from '../xmpp/jingle/build.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import type { CallSnapshot } from './call-snapshot.js';
 
 /** What the registry needs to know of a call; the Call class implements it. */
 export interface RegisteredCall {
@@ -14,6 +15,8 @@ export interface RegisteredCall {
   readonly roomOccupants: readonly string[];
   /** Its SIP leg is gone but the call did not close (see CallBase.orphaned). */
   readonly orphaned: boolean;
+  /** A read-only picture of the call for GET /calls. */
+  snapshot(): CallSnapshot;
   close(reason: CloseReason): Promise<void>;
 }
 

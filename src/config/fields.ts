@@ -111,6 +111,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'JIGASI_STATS_ID', description: 'Published as stats-id in presence' },
   { name: 'SIP_AUDIO_MUTE_FEATURE', default: 'true', description: 'Advertise audio-mute so moderators can mute callers' },
   { name: 'LOG_LEVEL', default: 'info', description: 'trace, debug, info, warn, error' },
+  { name: 'CDR_FILE', description: 'Also append each call detail record to this file as one JSON line (the log always has it); unset: log only' },
 ];
 
 export const FIELD_NAMES: ReadonlySet<string> = new Set(FIELDS.map((f) => f.name));

@@ -272,6 +272,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
     statsId: r.optStr('JIGASI_STATS_ID'),
     enableAudioMute: r.bool('SIP_AUDIO_MUTE_FEATURE'),
     logLevel: r.optional('LOG_LEVEL', (s) => parseEnum(s, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])) ?? 'info',
+    cdrFile: r.optStr('CDR_FILE'),
     version,
   };
 }

@@ -220,5 +220,7 @@ export interface GatewayConfig {
   /** Whether the caller gets the audio-mute feature (ENABLE_SIP_STARTMUTED semantics). */
   enableAudioMute: boolean;
   logLevel: string;
+  /** File the call detail records are appended to as JSON lines (CDR_FILE); unset: log only. */
+  cdrFile: string | undefined;
   version: string;
 }

@@ -33,6 +33,10 @@ export class GatewayMetrics {
   readonly callCloseSeconds: Histogram;
   readonly callsReapedTotal: Counter;
   readonly mediaWorkerRestartsTotal: Counter;
+  readonly callMos: Histogram<'direction'>;
+  readonly mediaLossRatio: Histogram<'side'>;
+  readonly mediaRttSeconds: Histogram;
+  readonly callEndReasonsTotal: Counter<'reason' | 'ended_by'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -105,6 +109,33 @@ export class GatewayMetrics {
     this.mediaWorkerRestartsTotal = new Counter({
       name: `${PREFIX}media_worker_restarts_total`,
       help: 'Media worker threads that died (their calls ended) and were replaced',
+      registers: [r],
+    });
+    // Quality at call end: one observation per call, never a label per call.
+    this.callMos = new Histogram({
+      name: `${PREFIX}call_mos`,
+      help: 'Estimated MOS (simplified E-model) of each answered call at its end, by direction (phone_to_meeting, meeting_to_phone)',
+      labelNames: ['direction'],
+      buckets: [1.5, 2, 2.5, 3, 3.5, 3.8, 4, 4.2, 4.3, 4.4],
+      registers: [r],
+    });
+    this.mediaLossRatio = new Histogram({
+      name: `${PREFIX}media_loss_ratio`,
+      help: 'Share of RTP packets lost over a whole call, at its end, by receiving side (caller, bridge)',
+      labelNames: ['side'],
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2],
+      registers: [r],
+    });
+    this.mediaRttSeconds = new Histogram({
+      name: `${PREFIX}media_rtt_seconds`,
+      help: 'Average round trip to the bridge over a call (RTCP receiver reports), at its end',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8],
+      registers: [r],
+    });
+    this.callEndReasonsTotal = new Counter({
+      name: `${PREFIX}call_end_reasons_total`,
+      help: 'Calls ended, by reason (caller-bye, kicked, no-session-initiate, ...) and the side that ended them (phone, meeting, gateway)',
+      labelNames: ['reason', 'ended_by'],
       registers: [r],
     });
     this.callsReapedTotal = new Counter({

@@ -15,6 +15,8 @@ export interface HttpApiOptions {
   logger: Logger;
   health: readonly HealthCheck[];
   stats: () => Record<string, unknown>;
+  /** GET /calls: every live call with its quality (read-only, like /about/stats). */
+  calls: () => unknown;
   metrics: GatewayMetrics;
   version: string;
   /** Present when POST /about/shutdown is enabled. */
@@ -27,7 +29,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The operator API: /about/health, /about/stats, /about/version, /metrics, POST /about/shutdown. */
+/** The operator API: /about/health, /about/stats, /about/version, /calls, /metrics, POST /about/shutdown. */
 export class HttpApi {
   #server: Server | undefined;
 
@@ -86,6 +88,9 @@ export class HttpApi {
       case 'GET /about/stats':
         json(res, 200, this.opts.stats());
         return;
+      case 'GET /calls':
+        json(res, 200, this.opts.calls());
+        return;
       case 'GET /about/version':
         json(res, 200, { name: 'jitsi-sip-gateway', version: this.opts.version, os: process.platform, node: process.version });
         return;
@@ -105,7 +110,7 @@ export class HttpApi {
         json(res, 200, { status: 'draining' });
         return;
       default:
-        json(res, ['/about/health', '/about/stats', '/about/version', '/metrics', '/about/shutdown'].includes(path) ? 405 : 404, {
+        json(res, ['/about/health', '/about/stats', '/about/version', '/calls', '/metrics', '/about/shutdown'].includes(path) ? 405 : 404, {
           error: 'not found',
         });
     }

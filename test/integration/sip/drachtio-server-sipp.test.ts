@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CallRegistry } from '../../../src/call/registry.js';
+import { idleSnapshot } from '../../support/call-snapshot-fake.js';
 import type { DtmfInfo } from '../../../src/sip/info-payloads.js';
 import { drachtioAvailable, sippAvailable } from '../../support/drachtio-server.js';
 import { bodyMatches, goTo, header, label, log, okToLastRequest, pause, recv, request, runSipp, scenario, sdpOffer, type SippRun } from '../../support/sipp.js';
@@ -241,7 +242,7 @@ describe.skipIf(!available)('SipApp on a real drachtio-server, called by sipp', 
       const registry = new CallRegistry(2);
       gw.admission = () => registry.admission();
       gw.onCall = ({ leg }) => {
-        registry.add({ id: leg.callId, roomJid: undefined, roomOccupants: [], orphaned: false, close: () => leg.hangup() });
+        registry.add({ id: leg.callId, roomJid: undefined, roomOccupants: [], orphaned: false, snapshot: () => idleSnapshot(leg.callId), close: () => leg.hangup() });
         leg.on('ended', () => registry.remove(leg.callId, 'normal'));
         void leg.answer(GATEWAY_SDP).catch(() => undefined);
       };

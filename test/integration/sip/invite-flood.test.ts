@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallRegistry } from '../../../src/call/registry.js';
+import { idleSnapshot } from '../../support/call-snapshot-fake.js';
 import type { InboundSipLeg } from '../../../src/sip/sip-leg.js';
 import type { InjectedRequest } from '../../support/drachtio-double/index.js';
 import * as sip from '../../support/sip-messages.js';
@@ -24,7 +25,7 @@ describe('INVITE flood beyond capacity', () => {
     h = await SipAppHarness.start({
       admission: () => registry.admission(),
       onInboundCall: (leg) => {
-        registry.add({ id: leg.callId, roomJid: undefined, roomOccupants: [], orphaned: false, close: () => leg.hangup() });
+        registry.add({ id: leg.callId, roomJid: undefined, roomOccupants: [], orphaned: false, snapshot: () => idleSnapshot(leg.callId), close: () => leg.hangup() });
         offered.push(leg);
         leg.on('ended', () => registry.remove(leg.callId, 'normal'));
       },

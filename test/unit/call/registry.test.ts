@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CallRegistry, ORPHAN_REASON, type CloseReason, type RegisteredCall } from '../../../src/call/registry.js';
+import { idleSnapshot } from '../../support/call-snapshot-fake.js';
 
 function fakeCall(id: string, roomJid: string | undefined, occupants: number | string[]): RegisteredCall & { closedWith: CloseReason[]; orphaned: boolean } {
   const closedWith: CloseReason[] = [];
   const roomOccupants = Array.isArray(occupants) ? occupants : Array.from({ length: occupants }, (_, i) => `${id}-${i}`);
-  return { id, roomJid, roomOccupants, orphaned: false, closedWith, close: async (r) => void closedWith.push(r) };
+  return { id, roomJid, roomOccupants, orphaned: false, closedWith, snapshot: () => idleSnapshot(id), close: async (r) => void closedWith.push(r) };
 }
 
 describe('CallRegistry', () => {

@@ -19,6 +19,7 @@ async function startApi(health: HealthCheck[], shutdown?: () => void): Promise<s
     logger: silentLogger(),
     health,
     stats: () => ({ conferences: 1, participants: 3, graceful_shutdown: false }),
+    calls: () => ({ calls: [{ id: 'c1', phase: 'connected' }] }),
     metrics,
     version: '1.2.3',
     ...(shutdown ? { shutdown } : {}),
@@ -47,6 +48,8 @@ describe('HttpApi', () => {
     const url = await startApi([]);
     expect(await (await fetch(`${url}/about/stats`)).json()).toEqual({ conferences: 1, participants: 3, graceful_shutdown: false });
     expect(await (await fetch(`${url}/about/version`)).json()).toMatchObject({ name: 'jitsi-sip-gateway', version: '1.2.3' });
+    expect(await (await fetch(`${url}/calls`)).json()).toEqual({ calls: [{ id: 'c1', phase: 'connected' }] });
+    expect((await fetch(`${url}/calls`, { method: 'POST' })).status).toBe(405);
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toContain('jitsi_sip_gateway_calls_active 2');
     expect(text).toContain('jitsi_sip_gateway_calls_total{direction="in",result="normal"} 1');
