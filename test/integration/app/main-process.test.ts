@@ -15,6 +15,8 @@ if (!available) console.log('skipped: prosody not available');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
+/** The built-in conference mapper is on by default: its PIN file goes here, its listener on a free port. */
+const DIAL_IN_ENV = { MAPPER_DATA_DIR: join(tmpdir(), `main-process-pins-${process.pid}`), DIALIN_HTTP_PORT: '0' };
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -26,7 +28,7 @@ async function freePort(): Promise<number> {
 
 function runGateway(env: Record<string, string>): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
   let out = '';
-  const proc = spawn(tsx, ['src/main.ts'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(tsx, ['src/main.ts'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...DIAL_IN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
@@ -62,6 +64,7 @@ describe('the gateway process', () => {
       await closeTestClients(observer);
       await drachtio?.close();
       await prosody?.dispose();
+      await rm(DIAL_IN_ENV.MAPPER_DATA_DIR, { recursive: true, force: true });
     });
 
     it('connects to drachtio and joins the brewery, reports healthy, drains on SIGTERM and exits 0', async () => {
@@ -172,6 +175,7 @@ describe('the gateway process', () => {
         DRACHTIO_PORT: String(drachtio.connectOptions.port),
         DRACHTIO_SECRET: 'test-secret',
         LOG_LEVEL: 'info',
+        ...DIAL_IN_ENV,
       };
     }
   });
