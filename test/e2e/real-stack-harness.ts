@@ -4,6 +4,7 @@
  * fake focus and fake conference (they cannot be installed here); phones' audio is an RtpPhone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,7 +120,7 @@ export async function sippCall(target: string, dir: string, id: string, phone: R
   const logFile = join(dir, `call-${id}.log`);
   await writeFile(scenario, callScenario({ ...o, sdp: phone.offer() }));
   const sippPort = await freeUdpPort();
-  const sippMedia = await freeUdpPort();
+  const sippMedia = await freeMediaPort();
   const child = spawn(
     'sipp',
     [
@@ -131,6 +132,29 @@ export async function sippCall(target: string, dir: string, id: string, phone: R
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new SippCall(child, logFile, phone, o.room ?? '', o.displayName);
+}
+
+/**
+ * A port for sipp's -mp: sipp binds it and the port 2 above it (video) even for a scenario
+ * without media, and exits if either is taken; with many sockets open (20 calls) the second one
+ * often was.
+ */
+async function freeMediaPort(): Promise<number> {
+  for (;;) {
+    const port = await freeUdpPort();
+    if (port + 2 <= 65_535 && (await udpPortFree(port + 2))) return port;
+  }
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  const socket = createSocket('udp4');
+  return new Promise((resolve) => {
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
 }
 
 /** One sipp call; the RtpPhone carries its audio. */

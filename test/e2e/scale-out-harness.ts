@@ -10,6 +10,7 @@ import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { DrachtioDouble, UdpSipFront } from '../support/drachtio-double/index.js';
+import { DrachtioServer } from '../support/drachtio-server.js';
 import type { FakeBridgeEndpoint, FakeConference } from '../support/fake-bridge-audio.js';
 import { FakeFocus } from '../support/fake-focus.js';
 import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
@@ -68,40 +69,71 @@ export class SharedJitsi {
   }
 }
 
-/** One gateway host: its SIP socket (what Kamailio's dispatcher list names), drachtio double and Gateway. */
-export class GatewayInstance {
-  /** INVITEs this instance answered 503 (full, draining, or no app connected to its drachtio). */
-  invitesRefused = 0;
-  /** Its SIP port, kept: the address stays what the dispatcher list names after a crash. */
+/**
+ * What a gateway host's SIP side is in these tests: a real drachtio-server (DRACHTIO_BIN), or the
+ * drachtio double behind a real UDP socket (UdpSipFront). Either way a real SIP peer reaches it at
+ * 127.0.0.1:sipPort and the gateway connects to it on 127.0.0.1:adminPort.
+ */
+interface SipSide {
+  readonly kind: 'drachtio-server' | 'drachtio double';
   readonly sipPort: number;
+  readonly adminPort: number;
+  readonly secret: string;
+  /** Silences SIP at once (the host is gone). */
+  silence(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function doubleSide(sipPort: number | undefined): Promise<SipSide & { double: DrachtioDouble }> {
+  const front = await UdpSipFront.bind(sipPort ?? 0);
+  const double = await DrachtioDouble.start({ secret: 'scale-secret', sipPort: front.port });
+  front.attach(double);
+  return {
+    kind: 'drachtio double',
+    double,
+    sipPort: front.port,
+    adminPort: double.port,
+    secret: double.secret,
+    silence: () => front.close(),
+    close: async () => {
+      await front.close();
+      await double.close();
+    },
+  };
+}
+
+async function realSide(sipPort: number | undefined): Promise<SipSide> {
+  const server = await DrachtioServer.start('scale-secret', sipPort);
+  return { kind: 'drachtio-server', sipPort: server.sipPort, adminPort: server.adminPort, secret: server.secret, silence: () => server.stop(), close: () => server.stop() };
+}
+
+/** One gateway host: its SIP side (what Kamailio's dispatcher list names) and its Gateway. */
+export class GatewayInstance {
   #stopped = false;
 
   private constructor(
     readonly name: string,
-    readonly front: UdpSipFront,
-    readonly double: DrachtioDouble,
+    readonly sip: SipSide,
+    /** Present with the double: the tests that inject requests themselves use it. */
+    readonly doubleOrUndefined: DrachtioDouble | undefined,
     readonly gateway: Gateway,
     readonly config: GatewayConfig,
-  ) {
-    this.sipPort = front.port;
-    front.attach(double, (req, handle) => {
-      if (req.method !== 'INVITE') return;
-      handle.onResponse((res) => {
-        if (res.status === 503) this.invitesRefused++;
-      });
-    });
-  }
+  ) {}
 
   /**
-   * `sipPort` reuses an address (a restarted host keeps its place in the dispatcher list). The
-   * load balancer's address (127.0.0.1) is trusted, as README asks: every call and probe comes from it.
+   * `sipPort` reuses an address (a restarted host keeps its place in the dispatcher list);
+   * `realDrachtio` puts a real drachtio-server in front (DRACHTIO_BIN). The load balancer's address
+   * (127.0.0.1) is trusted, as README asks: every call and probe comes from it.
    */
-  static async start(jitsi: SharedJitsi, name: string, opts: { env?: Record<string, string>; sipPort?: number } = {}): Promise<GatewayInstance> {
-    const front = await UdpSipFront.bind(opts.sipPort ?? 0);
-    const double = await DrachtioDouble.start({ secret: 'scale-secret', sipPort: front.port });
+  static async start(
+    jitsi: SharedJitsi,
+    name: string,
+    opts: { env?: Record<string, string>; sipPort?: number; realDrachtio?: boolean } = {},
+  ): Promise<GatewayInstance> {
+    const side = opts.realDrachtio === true ? await realSide(opts.sipPort) : await doubleSide(opts.sipPort);
     const config = loadConfig({
       env: {
-        ...gatewayTestEnv(jitsi.prosody, jitsi.focus, { port: double.port, secret: 'scale-secret' }),
+        ...gatewayTestEnv(jitsi.prosody, jitsi.focus, { port: side.adminPort, secret: side.secret }),
         SIP_TRUSTED_NETWORKS: '127.0.0.1/32',
         MEDIA_WORKERS: '0',
         ...opts.env,
@@ -112,9 +144,27 @@ export class GatewayInstance {
     const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }).child({ instance: name }) : silentLogger();
     const gateway = new Gateway(config, logger, () => void gateway.drain());
     await gateway.start();
-    await gateway.drachtio.whenConnected(5000);
-    await double.waitForRoute('options');
-    return new GatewayInstance(name, front, double, gateway, config);
+    try {
+      await gateway.drachtio.whenConnected(15_000);
+      if ('double' in side) await (side as { double: DrachtioDouble }).double.waitForRoute('options');
+    } catch (err) {
+      await gateway.stopNow().catch(() => undefined);
+      await side.close();
+      throw err;
+    }
+    const double = 'double' in side ? (side as { double: DrachtioDouble }).double : undefined;
+    return new GatewayInstance(name, side, double, gateway, config);
+  }
+
+  /** The drachtio double (tests that inject requests run without DRACHTIO_BIN's server). */
+  get double(): DrachtioDouble {
+    if (this.doubleOrUndefined === undefined) throw new Error(`${this.name} runs a real drachtio-server`);
+    return this.doubleOrUndefined;
+  }
+
+  /** Its SIP port: the address stays what the dispatcher list names after a crash. */
+  get sipPort(): number {
+    return this.sip.sipPort;
   }
 
   /** host:port of its SIP socket, as in the dispatcher list. */
@@ -127,14 +177,19 @@ export class GatewayInstance {
     return this.gateway.registry.stats().totalCalls;
   }
 
-  /** The host dies: its SIP socket goes silent at once, then everything is let go without a word. */
+  /** INVITEs the gateway refused with 503 (full or draining). */
+  async invitesRefused(): Promise<number> {
+    const m = await this.gateway.metrics.sipResponsesTotal.get();
+    return m.values.filter((v) => v.labels['status'] === '503').reduce((n, v) => n + v.value, 0);
+  }
+
+  /** The host dies: its SIP goes silent at once, then everything is let go without a word. */
   async crash(): Promise<void> {
-    await this.front.close();
+    await this.sip.silence();
     await this.#release();
   }
 
   async close(): Promise<void> {
-    await this.front.close();
     await this.#release();
   }
 
@@ -142,6 +197,6 @@ export class GatewayInstance {
     if (this.#stopped) return;
     this.#stopped = true;
     await this.gateway.stopNow().catch(() => undefined);
-    await this.double.close();
+    await this.sip.close();
   }
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectTones } from '../support/audio.js';
-import { sippAvailable } from '../support/drachtio-server.js';
+import { drachtioAvailable, sippAvailable } from '../support/drachtio-server.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
 import { Kamailio, kamailioAvailable } from '../support/kamailio.js';
 import { prosodyAvailable } from '../support/prosody.js';
@@ -21,6 +21,8 @@ const missing = [
 ];
 if (missing.length > 0) console.log(`skipped: scale-out tests (${missing.join(', ')} not available)`);
 const available = missing.length === 0;
+const realDrachtio = available && drachtioAvailable();
+if (available && !realDrachtio) console.log('skipped: scale-out tests with real drachtio-servers (DRACHTIO_BIN not available; run with the drachtio double)');
 
 /** Probe settings of these tests: one OPTIONS a second, one failure takes a gateway out. */
 const PING_INTERVAL_S = 1;
@@ -58,7 +60,11 @@ interface PlacedCall {
   output: () => string;
 }
 
-describe.skipIf(!available)('gateways behind Kamailio', () => {
+describe.skipIf(!available)('gateways behind Kamailio, each with a drachtio double behind a UDP socket', () => scaleOutSuite(false));
+describe.skipIf(!realDrachtio)('gateways behind Kamailio, each with its own drachtio-server', () => scaleOutSuite(true));
+
+function scaleOutSuite(real: boolean): void {
+  const mode = real ? 'drachtio-server' : 'double';
   let jitsi: SharedJitsi;
   const cleanups: Array<() => Promise<void>> = [];
 
@@ -73,7 +79,7 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
   });
 
   async function gateway(name: string, opts: Parameters<typeof GatewayInstance.start>[2] = {}): Promise<GatewayInstance> {
-    const g = await GatewayInstance.start(jitsi, name, opts);
+    const g = await GatewayInstance.start(jitsi, name, { ...opts, realDrachtio: real });
     cleanups.push(() => g.close());
     return g;
   }
@@ -162,7 +168,7 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
     expect(Math.abs(a.callsTaken - b.callsTaken)).toBeLessThanOrEqual(2);
     const setups = calls.map((c) => c.setupMs).sort((x, y) => x - y);
     console.log(
-      `scale-out: 20 calls → gateway a ${a.callsTaken}, gateway b ${b.callsTaken} (peak ${peak} at once); ` +
+      `scale-out (${mode}): 20 calls → gateway a ${a.callsTaken}, gateway b ${b.callsTaken} (peak ${peak} at once); ` +
         `setup through Kamailio p50 ${setups[10]?.toFixed(0)} ms, max ${setups[19]?.toFixed(0)} ms`,
     );
 
@@ -182,8 +188,8 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
     expect(await ongoing.done(), ongoing.output()).toBe(0);
     await drained;
     console.log(
-      `scale-out drain: a out of rotation ${outMs.toFixed(0)} ms after the drain began; 4 calls during it all on b ` +
-        `(setup ${setups2.map((s) => s.toFixed(0)).join(', ')} ms; INVITEs a refused with 503: ${a.invitesRefused}); its call in progress ended normally`,
+      `scale-out drain (${mode}): a out of rotation ${outMs.toFixed(0)} ms after the drain began; 4 calls during it all on b ` +
+        `(setup ${setups2.map((s) => s.toFixed(0)).join(', ')} ms; INVITEs a refused with 503: ${await a.invitesRefused()}); its call in progress ended normally`,
     );
   }, 120_000);
 
@@ -211,7 +217,7 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
     expect(a2.callsTaken).toBeGreaterThanOrEqual(1);
     expect(a2.callsTaken + b.callsTaken).toBe(bBefore + 7);
     console.log(
-      `scale-out crash: a out of rotation ${outMs.toFixed(0)} ms after it went silent ` +
+      `scale-out crash (${mode}): a out of rotation ${outMs.toFixed(0)} ms after it went silent ` +
         `(ping ${PING_INTERVAL_S} s, fr_timer ${FR_TIMER_MS} ms); 3 calls then all on b (setup ${setups.map((s) => s.toFixed(0)).join(', ')} ms); ` +
         `restarted a back in rotation ${inAfterMs.toFixed(0)} ms after its restart began (${backMs.toFixed(0)} ms after it was up), then took ${a2.callsTaken} of 4 calls`,
     );
@@ -231,10 +237,11 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
 
     // Round robin sends one of the first two INVITEs to a, which answers 503.
     const setups = await callsThrough(k.target, 3, 600);
-    expect(a.invitesRefused).toBeGreaterThanOrEqual(1);
+    const refused = await a.invitesRefused();
+    expect(refused).toBeGreaterThanOrEqual(1);
     expect(b.callsTaken).toBe(3);
     expect(await held.done()).toBe(0);
-    console.log(`scale-out full: ${a.invitesRefused} INVITE(s) refused 503 by the full gateway, retried on the other; setup ${setups.map((s) => s.toFixed(0)).join(', ')} ms`);
+    console.log(`scale-out full (${mode}): ${refused} INVITE(s) refused 503 by the full gateway, retried on the other; setup ${setups.map((s) => s.toFixed(0)).join(', ')} ms`);
   }, 90_000);
 
   it('answers OPTIONS 503 while its XMPP session is down, and 200 again once it is back', async () => {
@@ -249,7 +256,7 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
       const health = await fetch(`http://127.0.0.1:${a.gateway.http.address?.port ?? 0}/about/health`);
       expect(health.status).toBe(503);
       expect(Object.keys(((await health.json()) as { problems: Record<string, string> }).problems)).toContain('xmpp');
-      console.log(`scale-out xmpp: gateway out of rotation ${(performance.now() - stoppedAt).toFixed(0)} ms after Prosody stopped (${outMs.toFixed(0)} ms after its session dropped)`);
+      console.log(`scale-out xmpp (${mode}): gateway out of rotation ${(performance.now() - stoppedAt).toFixed(0)} ms after Prosody stopped (${outMs.toFixed(0)} ms after its session dropped)`);
     } finally {
       await jitsi.prosody.start();
     }
@@ -257,4 +264,4 @@ describe.skipIf(!available)('gateways behind Kamailio', () => {
     await until(() => a.gateway.brewery.state === 'joined', 40_000, 'the brewery session to rejoin');
     await k.waitUntil(a.sipTarget, true, PROBE_WINDOW_MS);
   }, 90_000);
-});
+}

@@ -74,10 +74,11 @@ export class DrachtioServer {
     private child: ChildProcess,
   ) {}
 
-  static async start(secret = 'test-secret'): Promise<DrachtioServer> {
+  /** `sipPort`: a given SIP port (a host restarted on its old address); a free one by default. */
+  static async start(secret = 'test-secret', sipPort?: number): Promise<DrachtioServer> {
     const dir = await mkdtemp(join(tmpdir(), 'drachtio-'));
     const adminPort = await freeTcpPort();
-    const sipPort = await freeUdpPort();
+    sipPort ??= await freeUdpPort();
     const conf = join(dir, 'drachtio.conf.xml');
     await writeFile(
       conf,
