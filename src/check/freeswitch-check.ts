@@ -17,8 +17,8 @@ export async function checkFreeswitch(mode: MediaMode, fs: FreeswitchConfig, tim
       return problem(r.message, 'start FreeSWITCH (docker compose --profile freeswitch), or set FREESWITCH_HOST / FREESWITCH_PORT to its event socket (8021 by default)');
     case 'auth':
       return /ACL/.test(r.message)
-        ? problem(`${where}: ${r.message}`, "FreeSWITCH's event socket ACL does not admit this host: add its address to the apply-inbound-acl list (freeswitch/conf: ESL_ALLOWED_CIDR)")
-        : problem(`${where}: ${r.message}`, 'FREESWITCH_SECRET must be the event socket password (freeswitch/conf: ESL_PASSWORD; the stock image: its --password flag)');
+        ? problem(`${where}: ${r.message}`, "FreeSWITCH's event socket ACL does not admit this host: add its address to FREESWITCH_ESL_ALLOW (freeswitch/conf), or FreeSWITCH's apply-inbound-acl list")
+        : problem(`${where}: ${r.message}`, 'FREESWITCH_SECRET must be the event socket password (the FREESWITCH_SECRET FreeSWITCH started with from freeswitch/conf or the stock image, or event_socket.conf.xml of another configuration)');
     case 'not-ready':
       return problem(`${where}: ${r.message}`, `FREESWITCH_PROFILE must name the SIP profile drachtio-server sends calls to (drachtio_mrf in freeswitch/conf and the stock image); if the name is right, FreeSWITCH's log says why the profile did not start (port in use?)`);
     default:

@@ -1,12 +1,12 @@
 /**
  * A real FreeSWITCH for tests, when FREESWITCH_BIN points at one (1.10.x with mod_sofia,
- * mod_event_socket, mod_dptools, mod_sndfile): its own minimal configuration in a temp dir, set up
- * as a drachtio-fsmrf media server (the `drachtio_mrf` profile and the outbound-socket dialplan
- * the drachtio/drachtio-freeswitch-mrf image provides), on free loopback ports.
+ * mod_event_socket, mod_dptools, mod_sndfile), started from the repository's freeswitch/conf
+ * exactly as an operator starts it: a copy of the files, and the addresses, ports and password
+ * given as the environment variables vars.xml reads, here free loopback ports.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,89 +14,44 @@ import { fileURLToPath } from 'node:url';
 import { freeTcpPort, freeUdpPort, stopChild } from './drachtio-server.js';
 
 export const FREESWITCH_BIN = process.env['FREESWITCH_BIN'] ?? '';
-const PROMPTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prompts');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PROMPTS = join(ROOT, 'prompts');
+/** The configuration operators run (freeswitch/conf): the tests start FreeSWITCH from it, unchanged. */
+export const CONF = join(ROOT, 'freeswitch', 'conf');
 
 export function freeswitchAvailable(): boolean {
   return FREESWITCH_BIN !== '' && existsSync(FREESWITCH_BIN);
 }
 
-/** Modules loaded when FreeSWITCH has them; the first four are required. */
-const MODULES = ['mod_event_socket', 'mod_sofia', 'mod_dptools', 'mod_dialplan_xml', 'mod_commands', 'mod_logfile', 'mod_sndfile', 'mod_native_file', 'mod_tone_stream', 'mod_spandsp', 'mod_opus'];
+/**
+ * The settings an operator gives the repository's FreeSWITCH configuration (freeswitch/conf/vars.xml
+ * reads each from the environment): everything on loopback, on the ports picked for this run.
+ */
+function operatorEnv(p: { sipPort: number; eslPort: number; secret: string; rtpMin: number; rtpMax: number }): Record<string, string> {
+  return {
+    FREESWITCH_SIP_IP: '127.0.0.1',
+    FREESWITCH_SIP_PORT: String(p.sipPort),
+    FREESWITCH_SIP_ALLOW: '127.0.0.0/8',
+    FREESWITCH_RTP_IP: '127.0.0.1',
+    FREESWITCH_RTP_MIN: String(p.rtpMin),
+    FREESWITCH_RTP_MAX: String(p.rtpMax),
+    FREESWITCH_ESL_IP: '127.0.0.1',
+    FREESWITCH_PORT: String(p.eslPort),
+    FREESWITCH_SECRET: p.secret,
+    FREESWITCH_ESL_ALLOW: '127.0.0.0/8',
+    FREESWITCH_MAX_SESSIONS: '200',
+  };
+}
 
-function configXml(p: { sipPort: number; eslPort: number; secret: string; rtpMin: number; rtpMax: number }): string {
-  const modules = MODULES.map((m) => `<load module="${m}"/>`).join('\n        ');
-  return `<?xml version="1.0"?>
-<document type="freeswitch/xml">
-  <section name="configuration">
-    <configuration name="switch.conf">
-      <settings>
-        <param name="loglevel" value="info"/>
-        <param name="max-sessions" value="200"/>
-        <param name="sessions-per-second" value="100"/>
-        <param name="rtp-start-port" value="${p.rtpMin}"/>
-        <param name="rtp-end-port" value="${p.rtpMax}"/>
-        <param name="dump-cores" value="no"/>
-      </settings>
-    </configuration>
-    <configuration name="modules.conf">
-      <modules>
-        ${modules}
-      </modules>
-    </configuration>
-    <configuration name="logfile.conf">
-      <profiles>
-        <profile name="default">
-          <mappings><map name="all" value="info,notice,warning,err,crit,alert"/></mappings>
-        </profile>
-      </profiles>
-    </configuration>
-    <configuration name="event_socket.conf">
-      <settings>
-        <param name="listen-ip" value="127.0.0.1"/>
-        <param name="listen-port" value="${p.eslPort}"/>
-        <param name="password" value="${p.secret}"/>
-      </settings>
-    </configuration>
-    <configuration name="sofia.conf">
-      <global_settings><param name="log-level" value="0"/></global_settings>
-      <profiles>
-        <profile name="drachtio_mrf">
-          <settings>
-            <param name="sip-ip" value="127.0.0.1"/>
-            <param name="sip-port" value="${p.sipPort}"/>
-            <param name="rtp-ip" value="127.0.0.1"/>
-            <param name="ext-sip-ip" value="127.0.0.1"/>
-            <param name="ext-rtp-ip" value="127.0.0.1"/>
-            <param name="context" value="mrf"/>
-            <param name="dialplan" value="XML"/>
-            <param name="auth-calls" value="false"/>
-            <param name="dtmf-type" value="rfc2833"/>
-            <param name="inbound-codec-negotiation" value="generous"/>
-            <param name="inbound-codec-prefs" value="PCMU,PCMA,G722,OPUS,L16@16000h,L16"/>
-            <param name="outbound-codec-prefs" value="PCMU,PCMA,G722,OPUS"/>
-            <param name="enable-3pcc" value="true"/>
-            <param name="inbound-late-negotiation" value="true"/>
-          </settings>
-        </profile>
-      </profiles>
-    </configuration>
-  </section>
-  <section name="dialplan">
-    <context name="mrf">
-      <extension name="to-drachtio-fsmrf">
-        <condition field="\${sip_h_X-esl-outbound}" expression="^.+:\\d+$">
-          <action application="answer"/>
-          <action application="socket" data="\${sip_h_X-esl-outbound} async full"/>
-        </condition>
-      </extension>
-    </context>
-  </section>
-</document>
-`;
+/** The environment FreeSWITCH starts with: ours, and none of the caller's FREESWITCH_* settings. */
+function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FREESWITCH_')));
+  return { ...inherited, ...settings };
 }
 
 export class FreeswitchServer {
   private child: ChildProcess | undefined;
+  #env: NodeJS.ProcessEnv = {};
 
   private constructor(
     readonly dir: string,
@@ -114,8 +69,11 @@ export class FreeswitchServer {
     // A small RTP range of its own, away from the ports the OS hands out to the tests.
     const rtpMin = 30000 + 2 * Math.floor(Math.random() * 10000);
     const fs = new FreeswitchServer(dir, eslPort, sipPort, 'fs-test-secret', PROMPTS);
-    for (const sub of ['conf', 'log', 'db', 'run', 'temp']) await mkdir(join(dir, sub), { recursive: true });
-    await writeFile(join(dir, 'conf', 'freeswitch.xml'), configXml({ sipPort, eslPort, secret: fs.secret, rtpMin, rtpMax: rtpMin + 199 }));
+    for (const sub of ['log', 'db', 'run', 'temp']) await mkdir(join(dir, sub), { recursive: true });
+    // Copied as an operator installs it (to /etc/freeswitch, say), so nothing FreeSWITCH or a test
+    // does can touch the repository's files; the settings come from the environment.
+    await cp(CONF, join(dir, 'conf'), { recursive: true });
+    fs.#env = childEnv(operatorEnv({ sipPort, eslPort, secret: fs.secret, rtpMin, rtpMax: rtpMin + 199 }));
     fs.#spawn();
     return fs;
   }
@@ -125,7 +83,7 @@ export class FreeswitchServer {
     this.child = spawn(
       FREESWITCH_BIN,
       ['-nonat', '-nonatmap', '-nc', '-nf', '-conf', d('conf'), '-log', d('log'), '-db', d('db'), '-run', d('run'), '-temp', d('temp')],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', env: this.#env },
     );
   }
 

@@ -32,12 +32,14 @@ describe('.env.example', () => {
     expect(config.xmpp).toMatchObject({ server: 'xmpp.meet.jitsi', domain: 'meet.jitsi', authDomain: 'auth.meet.jitsi', breweryMuc: 'jigasibrewery' });
   });
 
-  it('names only settings the gateway knows, apart from the commented docker-compose ones, which docker-compose.yml uses', () => {
+  it('names only settings the gateway knows, apart from commented ones docker-compose.yml or freeswitch/conf reads', () => {
     const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    const freeswitchVars = readFileSync(join(root, 'freeswitch', 'conf', 'vars.xml'), 'utf8');
     for (const { name, commented } of settings()) {
       if (known.has(name)) continue;
       expect(commented, `${name} is not a gateway setting and must stay commented`).toBe(true);
-      expect(compose, `${name} is not used by docker-compose.yml`).toContain(`\${${name}:-`);
+      const used = compose.includes(`\${${name}:-`) || freeswitchVars.includes(`=$${name}"`);
+      expect(used, `${name} is read by neither docker-compose.yml nor freeswitch/conf/vars.xml`).toBe(true);
     }
   });
 
