@@ -54,6 +54,8 @@ describe.skipIf(!available)('floods and exhausted resources', () => {
       { SIP_RATE_LIMIT: '10', SIP_RATE_LIMIT_BURST: '20', JIGASI_PORT_MIN: String(base), JIGASI_PORT_MAX: String(base + 1) },
       { keepPortRange: true },
     );
+    // OPTIONS answers 200 only once the gateway can take calls (brewery joined and the rest).
+    await until(() => h.gateway.readiness.sipVerdict().ready, 15_000, 'the gateway ready');
   });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
