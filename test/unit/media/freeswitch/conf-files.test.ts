@@ -30,8 +30,7 @@ describe('freeswitch/conf', () => {
       const parser = new Parser();
       const errors: Error[] = [];
       parser.on('error', (err: Error) => errors.push(err));
-      parser.write(text(f));
-      parser.end();
+      parser.end(text(f));
       expect(errors, relative(CONF, f)).toEqual([]);
     }
   });
