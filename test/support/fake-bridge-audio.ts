@@ -21,6 +21,7 @@ import { audioLevel } from '../../src/media/audio/level.js';
 import { DtmfSender } from '../../src/media/rtp/dtmf.js';
 import { encodeAudioLevelByte, findAudioLevelByte, getHeaderExtension, readMid } from '../../src/media/rtp/index.js';
 import { parseRtp, serializeRtp, type RtpHeaderExtensionElement } from '../../src/media/rtp/packet.js';
+import { buildReceiverReport, ntpMiddle32, parseRtcp } from '../../src/media/rtp/rtcp.js';
 import { FrameClock } from '../../src/media/caller/frame-clock.js';
 import type { NegotiatedAudio } from '../../src/xmpp/jingle/negotiate.js';
 import { ToneGenerator, detectTones, goertzel, meanSquare } from './audio.js';
@@ -151,6 +152,9 @@ export class GatewayStream {
   }
 }
 
+/** The SSRC the fake bridge sends its receiver reports from. */
+const RR_SSRC = 0x0b1d9e;
+
 /** One gateway transport's view of the conference: a FakeBridge plus what it received. */
 export class FakeBridgeEndpoint {
   readonly bridge: FakeBridge;
@@ -173,6 +177,48 @@ export class FakeBridgeEndpoint {
       }
       s.add(packet, performance.now());
       onGatewayPacket(this, packet);
+    });
+  }
+
+  /**
+   * Answers each sender report of the gateway as the JVB does: a receiver report about that SSRC
+   * with LSR (the SR's NTP middle bits), DLSR (how long it was held: `holdMs` or more) and the loss
+   * seen on the stream, so the gateway can measure the round trip.
+   */
+  answerSenderReports(holdMs = 0): void {
+    this.bridge.on('rtcp', (packet) => {
+      let parsed;
+      try {
+        parsed = parseRtcp(packet);
+      } catch {
+        return;
+      }
+      for (const p of parsed) {
+        if (p.kind !== 'sr') continue;
+        const s = this.streams.get(p.ssrc);
+        const expected = s === undefined || s.firstSeq < 0 ? 0 : ((s.lastSeq - s.firstSeq + 0x10000) & 0xffff) + 1;
+        const receivedMs = performance.now();
+        const lastSr = ntpMiddle32(p.ntpSeconds, p.ntpFraction);
+        setTimeout(() => {
+          // DLSR is how long the report was really held (a busy test process holds it longer).
+          const rr = buildReceiverReport(RR_SSRC, [
+            {
+              ssrc: p.ssrc,
+              fractionLost: 0,
+              cumulativeLost: Math.max(0, expected - (s?.packets ?? 0)),
+              highestSeq: s === undefined ? 0 : s.lastSeq,
+              jitter: 0,
+              lastSr,
+              delaySinceLastSr: Math.round(((performance.now() - receivedMs) * 65536) / 1000),
+            },
+          ]);
+          try {
+            this.bridge.sendRtcp(rr);
+          } catch {
+            // closed meanwhile
+          }
+        }, holdMs).unref();
+      }
     });
   }
 

@@ -48,6 +48,14 @@ export class RtpPhone {
   readonly digits: string[] = [];
   /** Change to imitate a phone that restarts its stream. */
   ssrc = randomInt(1, 0xffffffff);
+  /**
+   * Share of outgoing packets lost on the way (0..1): dropped evenly (0.05 drops every 20th),
+   * after their sequence number was taken, as a lossy network would.
+   */
+  dropRatio = 0;
+  /** Packets dropped by dropRatio so far. */
+  dropped = 0;
+  #dropCredit = 0;
   readonly #encoder: AudioCodec;
   readonly #decoder: AudioCodec;
   readonly #dtmfIn: DtmfReceiver;
@@ -240,6 +248,12 @@ export class RtpPhone {
     if (!this.#target || this.#closed) return;
     const pkt = serializeRtp({ payloadType, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc, marker, payload });
     this.#seq = (this.#seq + 1) & 0xffff;
+    this.#dropCredit += this.dropRatio;
+    if (this.#dropCredit >= 1) {
+      this.#dropCredit -= 1;
+      this.dropped++;
+      return;
+    }
     this.#socket.send(pkt, this.#target.port, this.#target.address);
   }
 }

@@ -338,7 +338,8 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     const u = this.#uplink;
     const wallMs = Date.now();
     const ntp = ntpFromUnixMs(wallMs);
-    this.#feedback.sentReport(ntpMiddle32(ntp.seconds, ntp.fraction), nowMs);
+    // The time it really leaves (not the tick's), as the round trip is measured against it.
+    this.#feedback.sentReport(ntpMiddle32(ntp.seconds, ntp.fraction), performance.now());
     const report = buildCompoundReport(
       {
         ssrc: this.ssrc,
