@@ -6,6 +6,7 @@ import type { CallDeps } from '../call/call-deps.js';
 import { CdrWriter } from '../call/cdr.js';
 import type { CallSnapshot } from '../call/call-snapshot.js';
 import { InboundCall } from '../call/inbound-call.js';
+import { isOperatorTransferable, OPERATOR_TRANSFER_WAIT_MS } from '../call/operator-transfer.js';
 import { CallRegistry } from '../call/registry.js';
 import type { GatewayConfig } from '../config/types.js';
 import { DialIn } from '../dialin/dial-in.js';
@@ -162,6 +163,12 @@ export class Gateway {
       pinLookup: config.sip.conferenceMapperUrl === undefined ? this.dialIn?.mapper : new ConferenceMapperClient(config.sip.conferenceMapperUrl),
       metrics: this.metrics,
       cdr: this.cdr,
+      transfer: {
+        policy: config.sip.referPolicy,
+        dial: (req) => this.sip.placeTransferCall(req),
+        ringTimeoutMs: config.dialOut.ringTimeoutMs,
+        names: config.sip.callerNames,
+      },
       logger: logger.child({ component: 'call' }),
     };
 
@@ -219,6 +226,13 @@ export class Gateway {
       metrics: this.metrics,
       version: config.version,
       ...(config.http.enableShutdown ? { shutdown: () => this.requestDrain() } : {}),
+      ...(config.http.apiToken !== undefined ? { apiToken: config.http.apiToken } : {}),
+      transfer: async (callId, to) => {
+        const call = this.registry.get(callId);
+        if (call === undefined) return undefined;
+        if (!isOperatorTransferable(call)) return { kind: 'not-possible', reason: 'this call cannot be transferred' };
+        return call.transferOut(to, OPERATOR_TRANSFER_WAIT_MS);
+      },
     });
   }
 

@@ -6,6 +6,7 @@ import type { PinLookup } from '../sip/pin/conference-mapper.js';
 import type { CallSignaling } from '../xmpp/call-signaling.js';
 import type { ConferenceSessionOptions } from '../xmpp/conference/index.js';
 import type { CdrSink } from './cdr.js';
+import type { TransferSettings } from './phone-transfer.js';
 import type { CallRegistry } from './registry.js';
 
 /** Conference-session settings shared by every call (the per-call ones are filled in by the call). */
@@ -23,6 +24,8 @@ export interface CallDeps {
   timeouts: TimeoutsConfig;
   pinLookup: PinLookup | undefined;
   metrics: GatewayMetrics | undefined;
+  /** How calls take a REFER from the phone's side; absent: a REFER gets 405. */
+  transfer?: TransferSettings;
   /** Where each call's detail record goes when it ends. */
   cdr?: CdrSink;
   logger: Logger;

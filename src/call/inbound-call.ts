@@ -9,6 +9,9 @@ import type { CallParties } from './call-snapshot.js';
 import type { CallDeps } from './call-deps.js';
 import { Reasons, setupFailureReason } from './close-reason.js';
 import { MeetingControl } from './meeting-control.js';
+import { referOut, type OperatorTransferable, type OperatorTransferResult } from './operator-transfer.js';
+import { PhoneTransfer, type TransferredParty } from './phone-transfer.js';
+import { TransferableLeg } from './transferable-leg.js';
 import type { CloseReason } from './registry.js';
 
 export type { CallPhase } from './call-base.js';
@@ -18,22 +21,56 @@ export type { CallPhase } from './call-base.js';
  * participant named after them, answered when the bridge side is up (design.md "Anatomy of one
  * inbound call").
  */
-export class InboundCall extends CallBase {
+export class InboundCall extends CallBase implements OperatorTransferable {
   #callerSdp: string | undefined;
+  /** The phone side; a transfer can put another dialog behind it. */
+  private readonly leg: TransferableLeg;
+  /** Who the meeting sees once a transfer replaced the caller. */
+  #transferredTo: TransferredParty | undefined;
 
   constructor(
-    private readonly leg: InboundSipLeg,
+    leg: InboundSipLeg,
     private readonly route: InboundRoute,
     private readonly meta: InboundCallMeta,
     deps: CallDeps,
   ) {
     super(meta.callId, 'in', deps);
+    this.leg = new TransferableLeg(leg);
     this.log = this.log.child({ sipCallId: meta.callId });
   }
 
   /** The caller as the meeting sees them. */
   get displayName(): string {
-    return this.meta.from.displayName ?? this.meta.from.user ?? 'Phone';
+    return this.#transferredTo?.displayName ?? this.meta.from.displayName ?? this.meta.from.user ?? 'Phone';
+  }
+
+  /** POST /calls/{id}/transfer: REFER the phone's side elsewhere; it leaves the meeting when that succeeds. */
+  transferOut(targetUri: string, waitMs: number): Promise<OperatorTransferResult> {
+    if (this.closing || this.phaseValue !== 'connected') return Promise.resolve({ kind: 'not-possible', reason: `the call is ${this.phaseValue}` });
+    return referOut(this.leg, targetUri, waitMs, this.log, () => void this.close(Reasons.transferred));
+  }
+
+  /** REFER from the phone's side: the meeting participant moves to the Refer-To target. */
+  #acceptTransfers(media: CallMedia): void {
+    const t = this.deps.transfer;
+    if (t === undefined) return;
+    const transfer = new PhoneTransfer({
+      ...t,
+      leg: this.leg,
+      media,
+      log: this.log,
+      ready: () => !this.closing && this.phaseValue === 'connected',
+      fromDisplayName: this.room?.split('@')[0],
+      transferred: (party) => {
+        this.#transferredTo = party;
+        this.signaling?.conference.setDisplayName(party.displayName).catch((err: unknown) => this.log.debug({ err }, 'new name not published'));
+      },
+      failed: (err) => {
+        this.log.warn({ err }, 'the transfer target could not take the media');
+        void this.close(Reasons.internal);
+      },
+    });
+    this.leg.setReferHandler(transfer.handle);
   }
 
   /** Runs the whole call; never throws (every failure ends in close()). */
@@ -75,6 +112,7 @@ export class InboundCall extends CallBase {
     }
     if (this.closing) return;
     this.leg.setReinviteHandler(async (offer) => media.answerCaller(offer));
+    this.#acceptTransfers(media);
 
     this.phaseValue = 'routing';
     const target = await this.#resolveRoom(media);

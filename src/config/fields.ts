@@ -51,7 +51,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'SIP_RATE_LIMIT', default: '20', description: 'Out-of-dialog INVITE and OPTIONS per second one source address may send, sustained (0: no limit; SIP_TRUSTED_NETWORKS are exempt)' },
   { name: 'SIP_RATE_LIMIT_BURST', default: '50', description: 'Requests one source may send at once before SIP_RATE_LIMIT applies' },
   { name: 'SIP_RATE_LIMIT_ACTION', default: '503', description: 'What a throttled request gets: 503 (with Retry-After) or drop (no answer at all)' },
-  { name: 'SIP_NUMBER_MAP_FILE', description: 'File mapping dialled numbers to rooms (JSON or number = room lines)' },
+  { name: 'SIP_NUMBER_MAP_FILE', description: 'File mapping dialled numbers to rooms and caller numbers to names (JSON, or `number = room`, `number = "Name"`, `number = room "Name"` lines)' },
+  { name: 'SIP_REFER_POLICY', default: 'deny', description: 'Transfers a phone asks for by REFER: deny (403), allow, or a regular expression the whole Refer-To URI must match' },
   { name: 'CONFERENCE_MAPPER_URL', description: 'Jitsi conference mapper API for the PIN prompt' },
   // dial-in numbers and PINs (the built-in conference mapper)
   { name: 'DIAL_IN_NUMBERS', default: '', description: "Numbers Jitsi Meet's invite dialog shows, per country: `DE:+49 30 1234567, US:+1 555 010 0100:tollfree` (or Jitsi's JSON array)" },
@@ -105,7 +106,8 @@ export const FIELDS: readonly FieldSpec[] = [
   // operations
   { name: 'HTTP_HOST', default: '127.0.0.1', description: 'Address of /about/health, /about/stats, /metrics' },
   { name: 'HTTP_PORT', default: '8788', description: 'Port of the HTTP API' },
-  { name: 'ENABLE_REST_SHUTDOWN', default: 'false', description: 'Serve POST /about/shutdown' },
+  { name: 'ENABLE_REST_SHUTDOWN', default: 'false', description: 'Serve POST /about/shutdown (needs HTTP_API_TOKEN too)' },
+  { name: 'HTTP_API_TOKEN', secret: true, description: 'Bearer token of every POST of the HTTP API (shutdown, call transfer); unset: those endpoints answer 403' },
   { name: 'MAX_CALLS', default: '100', description: 'Concurrent calls before new ones get 503 (also stress_level base)' },
   { name: 'JIGASI_LOCAL_REGION', description: 'Region published to Jicofo and in presence' },
   { name: 'JIGASI_STATS_ID', description: 'Published as stats-id in presence' },

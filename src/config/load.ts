@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseDialInNumbers } from './dial-in-numbers.js';
 import { FIELDS, FIELD_NAMES } from './fields.js';
-import { parseNumberMap } from './number-map.js';
+import { parseNumberDirectory, type NumberDirectory } from './number-map.js';
+import { parseReferPolicy } from './refer-policy.js';
 import {
   isIpv4,
   parseBoolean,
@@ -155,17 +156,17 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       ? { mode: 'password', domain: authDomain, username: controlUser, password: controlPassword }
       : { mode: 'anonymous', domain: enableAuth && guestDomain !== undefined ? guestDomain : domain };
 
-  let numberMap: Record<string, string> = {};
+  let directory: NumberDirectory = { rooms: {}, names: {} };
   const mapFile = r.optStr('SIP_NUMBER_MAP_FILE');
   if (mapFile !== undefined) {
-    numberMap =
+    directory =
       r.optional('SIP_NUMBER_MAP_FILE', () => {
         try {
-          return parseNumberMap(readFile(mapFile));
+          return parseNumberDirectory(readFile(mapFile));
         } catch (err) {
           return { ok: false, problem: `cannot read ${mapFile}: ${(err as Error).message}` };
         }
-      }) ?? {};
+      }) ?? directory;
   }
 
   const mediaAddress = r.str('MEDIA_ADDRESS');
@@ -210,7 +211,9 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
         burst: r.int('SIP_RATE_LIMIT_BURST', 1, 100_000),
         action: r.optional('SIP_RATE_LIMIT_ACTION', (s) => parseEnum(s, ['503', 'drop'])) === 'drop' ? 'drop' : 'reject',
       },
-      numberMap,
+      numberMap: directory.rooms,
+      callerNames: directory.names,
+      referPolicy: r.optional('SIP_REFER_POLICY', parseReferPolicy) ?? { kind: 'deny' },
       conferenceMapperUrl: r.optional('CONFERENCE_MAPPER_URL', parseHttpUrl),
       outboundPrefix: r.str('JIGASI_SIP_OUTBOUND_PREFIX'),
     },
@@ -265,6 +268,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       host: r.str('HTTP_HOST'),
       port: r.int('HTTP_PORT', 0, 65535),
       enableShutdown: r.bool('ENABLE_REST_SHUTDOWN'),
+      apiToken: r.optStr('HTTP_API_TOKEN'),
     },
     dialIn: dialInConfig(r),
     maxCalls: r.int('MAX_CALLS', 1, 100_000),
@@ -336,6 +340,7 @@ function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string
     need(c.sip.password !== undefined, 'JIGASI_SIP_PASSWORD: is required when JIGASI_SIP_SERVER is set (registration; SIP_REGISTER=false for a trunk without it)');
   }
   need(c.sip.roomHeaders.length > 0, 'SIP_ROOM_HEADERS: must name at least one header');
+  if (c.http.apiToken !== undefined) need(c.http.apiToken.length >= 16, 'HTTP_API_TOKEN: must be at least 16 characters (it guards transfers and shutdown)');
   if (c.xmpp.callLogin.mode === 'anonymous' && raw.get('ENABLE_AUTH') !== undefined && c.xmpp.callLogin.domain === '') {
     problems.push('XMPP_GUEST_DOMAIN: must not be empty with ENABLE_AUTH and ENABLE_GUESTS');
   }
@@ -353,7 +358,7 @@ function crossCheck(c: GatewayConfig, raw: Map<string, string>, problems: string
 export function redactedConfig(c: GatewayConfig): unknown {
   return JSON.parse(
     JSON.stringify(c, (key, value: unknown) =>
-      /(password|secret)$/i.test(key) && typeof value === 'string' && value !== '' ? '[redacted]' : value,
+      /(password|secret|token)$/i.test(key) && typeof value === 'string' && value !== '' ? '[redacted]' : value,
     ),
   );
 }

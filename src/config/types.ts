@@ -1,6 +1,7 @@
 /** The gateway's whole configuration, parsed and validated once at startup (see load.ts). */
 
 import type { DialInNumber } from './dial-in-numbers.js';
+import type { ReferPolicy } from './refer-policy.js';
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 export type MediaMode = 'direct' | 'freeswitch';
@@ -77,6 +78,10 @@ export interface SipConfig {
   rateLimit: SipRateLimit;
   /** File mapping dialled numbers to rooms (SIP_NUMBER_MAP_FILE), parsed at startup. */
   numberMap: Record<string, string>;
+  /** Caller number → the name the meeting sees, from the same file (a PBX's directory). */
+  callerNames: Record<string, string>;
+  /** Whether and where a phone may transfer its call by REFER (SIP_REFER_POLICY, deny). */
+  referPolicy: ReferPolicy;
   /** Jitsi conference mapper API for PIN lookup (CONFERENCE_MAPPER_URL). */
   conferenceMapperUrl: string | undefined;
   /** Prefix put before dialled numbers on outbound calls (JIGASI_SIP_OUTBOUND_PREFIX). */
@@ -164,8 +169,10 @@ export interface TimeoutsConfig {
 export interface HttpConfig {
   host: string;
   port: number;
-  /** Whether POST /about/shutdown is served (ENABLE_REST_SHUTDOWN). */
+  /** Whether POST /about/shutdown is served (ENABLE_REST_SHUTDOWN; it needs apiToken too). */
   enableShutdown: boolean;
+  /** Bearer token of every state-changing endpoint (HTTP_API_TOKEN); unset: those endpoints are off. */
+  apiToken: string | undefined;
 }
 
 /** array: Jitsi Meet's current `[{countryCode, tollFree, formattedNumber}]`; object: the older `{numbers, numbersEnabled}`. */

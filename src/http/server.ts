@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { GatewayMetrics } from './metrics.js';
+import { handleOperatorAction, isOperatorActionPath, type TransferPort } from './operator-actions.js';
 
 /** A dependency's health: undefined when fine, else the reason it is not. */
 export interface HealthCheck {
@@ -21,6 +22,10 @@ export interface HttpApiOptions {
   version: string;
   /** Present when POST /about/shutdown is enabled. */
   shutdown?: () => void;
+  /** HTTP_API_TOKEN: the bearer token of every POST; without it every POST answers 403. */
+  apiToken?: string;
+  /** POST /calls/{id}/transfer. */
+  transfer?: TransferPort;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -73,6 +78,11 @@ export class HttpApi {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
+    if (method === 'POST' && isOperatorActionPath(path)) {
+      const { apiToken, shutdown, transfer, logger } = this.opts;
+      await handleOperatorAction(req, res, path, { apiToken, logger, ...(shutdown ? { shutdown } : {}), ...(transfer ? { transfer } : {}) });
+      return;
+    }
     const route = `${method} ${path}`;
     switch (route) {
       case 'GET /about/health': {
@@ -100,15 +110,6 @@ export class HttpApi {
         res.end(text);
         return;
       }
-      case 'POST /about/shutdown':
-        if (this.opts.shutdown === undefined) {
-          json(res, 403, { error: 'shutdown over HTTP is disabled (ENABLE_REST_SHUTDOWN)' });
-          return;
-        }
-        this.opts.logger.info({ remote: req.socket.remoteAddress }, 'graceful shutdown requested over HTTP');
-        this.opts.shutdown();
-        json(res, 200, { status: 'draining' });
-        return;
       default:
         json(res, ['/about/health', '/about/stats', '/about/version', '/calls', '/metrics', '/about/shutdown'].includes(path) ? 405 : 404, {
           error: 'not found',

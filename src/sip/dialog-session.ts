@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
 import { SipRequestError } from './errors.js';
+import { DialogTransfer, type OutgoingRefer, type ReferHandler } from './dialog-transfer.js';
 import { lostDialogOf, type LostDialog } from './lost-dialogs.js';
 import { cseqNumber } from './registration-messages.js';
 import { parseDtmfBody, parseDtmfRelay, parseJsonInfo } from './info-payloads.js';
@@ -9,7 +10,9 @@ import type { ReinviteHandler, SipLegEvents } from './sip-leg.js';
 import { mediaType, q850Reason, reasonText, warningHeader } from './sip-headers.js';
 import type { SrfDialog, SrfIncomingRequest, SrfSendOptions, SrfServerResponse } from './srf-types.js';
 
-export const ALLOWED_METHODS = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE';
+export const ALLOWED_METHODS = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
+/** What a dialog whose call takes no transfer allows (a REFER there gets 405). */
+const ALLOWED_WITHOUT_REFER = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, NOTIFY';
 export const ACCEPTED_TYPES = 'application/sdp, application/dtmf-relay, application/dtmf, application/json';
 
 export interface DialogSessionOptions {
@@ -56,6 +59,7 @@ export class DialogSession {
   #remoteGone = false;
   /** The highest CSeq of the requests we sent in the dialog (a rebuilt BYE must go above it). */
   #lastLocalCseq: number | undefined;
+  readonly #transfer: DialogTransfer;
 
   constructor(opts: DialogSessionOptions) {
     this.#opts = opts;
@@ -71,8 +75,10 @@ export class DialogSession {
     d.on('update', (req, res) => void this.#onUpdate(req, res));
     d.on('info', (req, res) => void this.#onInfo(req, res));
     d.on('ack', (req) => this.#onAck(req));
-    // srf would accept a REFER with 200 by default; the gateway does not transfer calls.
-    d.on('refer', (_req, res) => void respond(res, 405, { headers: { Allow: ALLOWED_METHODS } }, this.#log));
+    // srf would accept a REFER with 200 by default: the call layer decides (405 without a handler).
+    this.#transfer = new DialogTransfer(d, this.#log, opts.warnAgent, (refer) => (refer ? ALLOWED_METHODS : ALLOWED_WITHOUT_REFER));
+    d.on('refer', (req, res) => this.#transfer.onRefer(req, res));
+    d.on('notify', (req, res) => this.#transfer.onNotify(req, res));
     if (!d.connected) this.#onGoneBeforeListening();
   }
 
@@ -82,6 +88,16 @@ export class DialogSession {
 
   setReinviteHandler(handler: ReinviteHandler | undefined): void {
     this.#handler = handler;
+  }
+
+  setReferHandler(handler: ReferHandler | undefined): void {
+    this.#transfer.setHandler(handler);
+  }
+
+  /** Sends REFER (blind transfer of the far end to `targetUri`); see DialogTransfer.refer. */
+  refer(targetUri: string, referredBy: string | undefined): Promise<OutgoingRefer> {
+    if (this.#remoteGone) return Promise.reject(new SipRequestError('REFER', undefined, 'the call has ended'));
+    return this.#transfer.refer(targetUri, referredBy);
   }
 
   /**
@@ -114,6 +130,7 @@ export class DialogSession {
     this.#failAckWait(new Error('we hung up'));
     if (this.#remoteGone) return;
     this.#remoteGone = true;
+    this.#transfer.close();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#opts.byeTimeoutMs ?? 5000);
@@ -135,6 +152,7 @@ export class DialogSession {
     this.#failAckWait(new Error('drachtio connection lost'));
     if (this.#remoteGone) return undefined;
     this.#remoteGone = true;
+    this.#transfer.close();
     const lost = lostDialogOf(this.#dialog, this.#lastLocalCseq);
     this.#dialog.destroy().catch(() => undefined);
     return lost;
@@ -159,6 +177,7 @@ export class DialogSession {
 
   #onBye(req: SrfIncomingRequest): void {
     this.#remoteGone = true;
+    this.#transfer.close();
     this.#failAckWait(new Error('the far end hung up before the ACK'));
     this.#opts.onRemoteBye(reasonText(req.get('Reason')) ?? 'far end hung up');
   }

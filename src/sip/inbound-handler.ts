@@ -3,6 +3,7 @@ import { DrachtioInboundLeg } from './inbound-leg.js';
 import type { InviteAdmission } from './invite-middleware.js';
 import { respond } from './respond.js';
 import type { InboundCallMeta, InboundCallPort } from './sip-leg.js';
+import { callerIdentity, type CallerNames } from './caller-identity.js';
 import { parseNameAddr } from './sip-headers.js';
 import type { SrfApi, SrfIncomingRequest, SrfMiddleware, SrfServerResponse } from './srf-types.js';
 
@@ -15,17 +16,18 @@ export interface InboundHandlerDeps {
   warnAgent: () => string;
   /** Called with every new leg, so its owner can end it when the drachtio connection is lost. */
   track: (leg: DrachtioInboundLeg) => void;
+  /** Names for known caller numbers (SIP_NUMBER_MAP_FILE). */
+  callerNames?: CallerNames;
   ackTimeoutMs?: number;
   byeTimeoutMs?: number;
 }
 
-function callMeta(req: SrfIncomingRequest, callId: string, lateOffer: boolean, user: string | undefined): InboundCallMeta {
-  // P-Asserted-Identity is what a trunk vouches for; From is what the caller typed.
-  const from = parseNameAddr(req.get('P-Asserted-Identity') ?? req.get('From') ?? '');
-  const shown = parseNameAddr(req.get('From') ?? '');
+function callMeta(req: SrfIncomingRequest, callId: string, lateOffer: boolean, user: string | undefined, names: CallerNames | undefined): InboundCallMeta {
+  const id = callerIdentity((name) => req.get(name), names);
   return {
     callId,
-    from: { ...from, displayName: shown.displayName ?? from.displayName },
+    from: { displayName: id.displayName, user: id.number, uri: id.uri ?? '' },
+    anonymous: id.anonymous,
     to: parseNameAddr(req.get('To') ?? ''),
     requestUri: req.uri,
     source: { address: req.source_address, port: req.source_port, protocol: req.protocol },
@@ -77,8 +79,12 @@ export function inboundCallHandler(deps: InboundHandlerDeps): SrfMiddleware {
     });
     deps.track(leg);
     leg.ringing();
-    const meta = callMeta(req, callId, offer === undefined, authenticatedUser);
-    log.info({ route: route.kind === 'room' ? route.target.source : 'pin', from: meta.from.user, lateOffer: meta.lateOffer }, 'inbound call admitted');
+    const meta = callMeta(req, callId, offer === undefined, authenticatedUser, deps.callerNames);
+    // A withheld identity stays out of the logs too: from is then undefined.
+    log.info(
+      { route: route.kind === 'room' ? route.target.source : 'pin', from: meta.from.user, anonymous: meta.anonymous, lateOffer: meta.lateOffer },
+      'inbound call admitted',
+    );
     const fail = (err: unknown): void => {
       log.error({ err }, 'the call layer failed to take an inbound call');
       if (leg.state === 'ringing') void leg.hangup('internal error', 500).catch(() => undefined);

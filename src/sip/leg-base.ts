@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { DialogSession } from './dialog-session.js';
+import type { OutgoingRefer, ReferHandler } from './dialog-transfer.js';
 import { SipLegStateError, type LegEndCause } from './errors.js';
 import type { LostDialog } from './lost-dialogs.js';
 import { dtmfRelayBody, jsonInfoBody, type DtmfDigit, type JsonInfoMessage } from './info-payloads.js';
@@ -23,6 +24,7 @@ export abstract class LegBase extends TypedEmitter<SipLegEvents> {
   protected readonly log: Logger;
   readonly #ctx: LegContext;
   #handler: ReinviteHandler | undefined;
+  #referHandler: ReferHandler | undefined;
   #endCause: LegEndCause | undefined;
 
   protected constructor(
@@ -51,6 +53,19 @@ export abstract class LegBase extends TypedEmitter<SipLegEvents> {
   setReinviteHandler(handler: ReinviteHandler | undefined): void {
     this.#handler = handler;
     this.session?.setReinviteHandler(handler);
+  }
+
+  setReferHandler(handler: ReferHandler | undefined): void {
+    this.#referHandler = handler;
+    this.session?.setReferHandler(handler);
+  }
+
+  refer(targetUri: string, referredBy?: string): Promise<OutgoingRefer> {
+    try {
+      return this.#liveSession('send REFER').refer(targetUri, referredBy);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async sendJsonInfo(message: JsonInfoMessage): Promise<void> {
@@ -94,6 +109,7 @@ export abstract class LegBase extends TypedEmitter<SipLegEvents> {
       ...(this.#ctx.byeTimeoutMs !== undefined ? { byeTimeoutMs: this.#ctx.byeTimeoutMs } : {}),
     });
     session.setReinviteHandler(this.#handler);
+    session.setReferHandler(this.#referHandler);
     this.session = session;
     return session;
   }

@@ -55,11 +55,25 @@ function fromHeader(from: PlaceCallOptions['from']): string {
   return from.displayName === undefined || from.displayName === '' ? `<${uri}>` : `${quoteText(from.displayName, 100)} <${uri}>`;
 }
 
+/** What calling a given URI needs (a transfer target): PlaceCallOptions without the dial string. */
+export type UriCallOptions = Omit<PlaceCallOptions, 'number' | 'prefix' | 'server' | 'transport'>;
+
 /**
  * Places a call as a UAC (dial-out). Failures reject with OutboundCallError carrying the final
  * status and what it means (busy, no-answer, declined, not-found, cancelled…).
  */
 export function placeCall(srf: SrfApi, opts: PlaceCallOptions, ctx: LegContext): PendingOutboundCall<DrachtioOutboundLeg> {
+  let uri: string;
+  try {
+    uri = dialTarget(opts);
+  } catch (err) {
+    return Object.assign(Promise.reject(err instanceof Error ? err : new Error(String(err))), { cancel: () => undefined });
+  }
+  return placeCallTo(srf, uri, opts, ctx);
+}
+
+/** Places a call to `uri` as it is (a REFER's target); fails like placeCall. */
+export function placeCallTo(srf: SrfApi, uri: string, opts: UriCallOptions, ctx: LegContext): PendingOutboundCall<DrachtioOutboundLeg> {
   let cancelRequested: { reason: OutboundFailure; detail: string } | undefined;
   let sent: SrfSentRequest | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -88,7 +102,6 @@ export function placeCall(srf: SrfApi, opts: PlaceCallOptions, ctx: LegContext):
   };
 
   const run = async (): Promise<DrachtioOutboundLeg> => {
-    const uri = dialTarget(opts);
     const headers: Record<string, string> = { From: fromHeader(opts.from) };
     for (const [name, value] of Object.entries(opts.headers ?? {})) {
       if (isPassableHeader(name, value)) headers[name] = value;

@@ -16,7 +16,7 @@ import type { LegBase } from './leg-base.js';
 import { LostDialogReleaser } from './lost-dialogs.js';
 import { optionsHandler, type SipReadiness } from './options.js';
 import type { OneTapRules } from './pin/one-tap.js';
-import { placeCall, type PendingOutboundCall, type PlaceCallOptions } from './outbound.js';
+import { placeCall, placeCallTo, type PendingOutboundCall, type PlaceCallOptions } from './outbound.js';
 import { uriHost } from './registration-messages.js';
 import { Registrar } from './registration.js';
 import type { InboundCallPort } from './sip-leg.js';
@@ -74,6 +74,19 @@ export interface SipAppOptions {
 }
 
 /** A dial-out with the account's defaults filled in (server, transport, prefix, From, credentials). */
+/** A call to a transfer target on behalf of a call in a meeting (see PhoneTransfer). */
+export interface TransferCallRequest {
+  uri: string;
+  localSdp: string;
+  /** Referred-By, Replaces; passed on when well-formed. */
+  headers: Readonly<Record<string, string>>;
+  fromDisplayName?: string;
+  ringTimeoutMs: number;
+  onProvisional?: (status: number) => void;
+  /** The transferring call's logger. */
+  log: Logger;
+}
+
 export interface DialOutRequest {
   number: string;
   localSdp: string;
@@ -169,6 +182,7 @@ export class SipApp {
       countResponse: count,
       warnAgent,
       track: (leg) => this.#track(leg),
+      callerNames: s.callerNames,
       ...(o.timing?.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.timing.ackTimeoutMs } : {}),
       ...(o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: o.timing.byeTimeoutMs } : {}),
     });
@@ -237,6 +251,38 @@ export class SipApp {
       warnAgent: this.#warnAgent(),
       ...(this.#o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: this.#o.timing.byeTimeoutMs } : {}),
     });
+    pending.then(
+      (leg) => this.#track(leg),
+      () => undefined,
+    );
+    return pending;
+  }
+
+  /**
+   * Calls a transfer target (a REFER's Refer-To URI) as it is, straight to the host it names,
+   * with the account's identity and credentials like dial-out.
+   */
+  placeTransferCall(req: TransferCallRequest): PendingOutboundCall {
+    const account = this.#o.config.uri;
+    const password = this.#o.config.password;
+    const user = account === undefined ? 'jigasi' : (userOf(account) ?? 'jigasi');
+    const pending = placeCallTo(
+      this.#srf,
+      req.uri,
+      {
+        from: {
+          user,
+          ...(account !== undefined ? { host: uriHost(account) ?? 'localhost' } : {}),
+          ...(req.fromDisplayName !== undefined ? { displayName: req.fromDisplayName } : {}),
+        },
+        localSdp: req.localSdp,
+        headers: req.headers,
+        ...(password !== undefined && password !== '' ? { auth: { username: user, password } } : {}),
+        ringTimeoutMs: req.ringTimeoutMs,
+        ...(req.onProvisional !== undefined ? { onProvisional: req.onProvisional } : {}),
+      },
+      { log: req.log, warnAgent: this.#warnAgent(), ...(this.#o.timing?.byeTimeoutMs !== undefined ? { byeTimeoutMs: this.#o.timing.byeTimeoutMs } : {}) },
+    );
     pending.then(
       (leg) => this.#track(leg),
       () => undefined,

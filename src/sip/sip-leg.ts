@@ -1,5 +1,6 @@
 import type { RouteDecision } from './admission/route.js';
 import type { LegEndCause } from './errors.js';
+import type { OutgoingRefer, ReferHandler } from './dialog-transfer.js';
 import type { DtmfDigit, DtmfInfo, JsonInfoMessage } from './info-payloads.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
 
@@ -53,6 +54,13 @@ export interface SipLeg extends LegEventSource {
   readonly dialogGone: boolean;
   /** Without a handler a re-INVITE is answered with our current SDP unchanged. */
   setReinviteHandler(handler: ReinviteHandler | undefined): void;
+  /** Who takes a REFER from the far end (transfer); without a handler a REFER gets 405. */
+  setReferHandler(handler: ReferHandler | undefined): void;
+  /**
+   * Sends REFER: asks the far end to call `targetUri` instead of us (blind transfer, RFC 3515).
+   * Rejects with SipLegStateError unless answered; the result carries the REFER's status and the outcome.
+   */
+  refer(targetUri: string, referredBy?: string): Promise<OutgoingRefer>;
   /** Ends the leg (BYE when answered); idempotent, resolves once the far end was told. */
   hangup(reason?: string): Promise<void>;
   /** Sends a JSON INFO; rejects with SipRequestError when refused. Only once the dialog exists. */
@@ -95,7 +103,10 @@ export interface CallParty {
 
 export interface InboundCallMeta {
   callId: string;
+  /** The caller as shown: P-Asserted-Identity, else Remote-Party-ID, else From (caller-identity.ts). */
   from: CallParty;
+  /** The caller withheld their identity: from shows 'Anonymous' and no number or URI. */
+  anonymous?: boolean;
   to: CallParty;
   requestUri: string;
   source: { address: string; port: number; protocol: string };

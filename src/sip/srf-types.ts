@@ -80,6 +80,8 @@ export type SrfDialogEvents = {
   update: [req: SrfIncomingRequest, res: SrfServerResponse];
   info: [req: SrfIncomingRequest, res: SrfServerResponse];
   refer: [req: SrfIncomingRequest, res: SrfServerResponse];
+  /** A NOTIFY inside the dialog (a REFER's progress); srf answers 200 itself only without a listener. */
+  notify: [req: SrfIncomingRequest, res: SrfServerResponse];
   ack: [req: SrfIncomingRequest];
 };
 

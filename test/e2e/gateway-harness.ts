@@ -83,12 +83,16 @@ export class GatewayHarness {
     return room;
   }
 
-  /** A phone's INVITE for `room` (none: let the gateway route it); resolves when it rings. */
-  async dial(phone: RtpPhone, room: string | undefined, name = 'Alice Phone'): Promise<PhoneCall> {
+  /**
+   * A phone's INVITE for `room` (none: let the gateway route it); resolves when it rings.
+   * `extra.from` replaces the From built from `name`, `extra.headers` are added (identity headers);
+   * `name` stays what the meeting is expected to show.
+   */
+  async dial(phone: RtpPhone, room: string | undefined, name = 'Alice Phone', extra: { from?: string; headers?: Record<string, string> } = {}): Promise<PhoneCall> {
     const invite = sip.invite({
-      from: `"${name}" <sip:+1555${phone.port}@127.0.0.1>`,
+      from: extra.from ?? `"${name}" <sip:+1555${phone.port}@127.0.0.1>`,
       to: '<sip:4000@127.0.0.1>',
-      headers: room === undefined ? {} : { 'X-Room-Name': room },
+      headers: { ...(room === undefined ? {} : { 'X-Room-Name': room }), ...extra.headers },
       sdp: phone.offer(),
     });
     const req = this.drachtio.injectRequest(invite, { source: { address: '127.0.0.1', port: 5070 }, protocol: 'udp' });

@@ -4,6 +4,7 @@
  */
 import type { BridgeLocal, BridgeRemote, CallMedia, CallMediaEvents, CallMediaStats, MediaEngine, RemoteAudioSource } from '../../src/media/call-media.js';
 import type { DigitCollectOptions, PromptName } from '../../src/sip/pin/pin-prompt.js';
+import type { OutgoingRefer } from '../../src/sip/dialog-transfer.js';
 import type { DtmfDigit, JsonInfoMessage } from '../../src/sip/info-payloads.js';
 import type { InboundCallMeta, InboundSipLeg, ReinviteHandler, SipLegEvents, SipLegState } from '../../src/sip/sip-leg.js';
 import type { CallDeps } from '../../src/call/call-deps.js';
@@ -51,6 +52,10 @@ export class FakeLeg extends TypedEmitter<SipLegEvents> implements InboundSipLeg
   }
   setReinviteHandler(handler: ReinviteHandler | undefined): void {
     this.reinviteHandler = handler;
+  }
+  setReferHandler(): void {}
+  async refer(): Promise<OutgoingRefer> {
+    throw new Error('FakeLeg does not transfer');
   }
   async sendJsonInfo(message: JsonInfoMessage): Promise<void> {
     this.infos.push(message);

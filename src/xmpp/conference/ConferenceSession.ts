@@ -195,6 +195,12 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
     await this.#publish();
   }
 
+  /** The name the meeting shows (Jitsi reads the presence's nick element; the occupant JID stays). */
+  async setDisplayName(name: string): Promise<void> {
+    this.#presence.nick = name;
+    await this.#publish();
+  }
+
   async setAudioMuted(muted: boolean): Promise<void> {
     this.#presence.audioMuted = muted;
     await this.#publish();

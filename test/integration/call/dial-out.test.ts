@@ -31,6 +31,10 @@ class FakeOutLeg extends TypedEmitter<SipLegEvents> implements OutboundSipLeg {
   dialogGone = false;
   hungUpWith: string | undefined;
   setReinviteHandler(): void {}
+  setReferHandler(): void {}
+  async refer(): Promise<never> {
+    throw new Error('not transferable');
+  }
   async hangup(reason?: string): Promise<void> {
     this.hungUpWith = reason ?? '';
     this.state = 'ended';

@@ -42,7 +42,7 @@ export class DialogPeer {
       .add('To', this.remote)
       .add('Call-ID', this.callId)
       .add('CSeq', `${this.#cseq} ${method.toUpperCase()}`);
-    if (method.toUpperCase() === 'INVITE' || method.toUpperCase() === 'UPDATE') {
+    if (['INVITE', 'UPDATE', 'REFER', 'NOTIFY', 'SUBSCRIBE'].includes(method.toUpperCase())) {
       m.add('Contact', `<sip:${this.via.host}:${this.via.port}>`);
     }
     for (const [n, v] of headerPairs(opts.headers)) m.set(n, v);
@@ -63,6 +63,26 @@ export class DialogPeer {
 
   reinvite(sdp: string, opts: Omit<InDialogOptions, 'body'> = {}): string {
     return this.request('INVITE', { ...opts, body: sdp, contentType: 'application/sdp' });
+  }
+
+  /** A REFER asking the app to call `referTo` (a name-addr or a bare URI) instead (RFC 3515). */
+  refer(referTo: string, opts: { referredBy?: string; headers?: HeaderInput } = {}): string {
+    return this.request('REFER', {
+      headers: [...headerPairs(opts.headers), ['Refer-To', referTo], ...(opts.referredBy !== undefined ? [['Referred-By', opts.referredBy] as [string, string]] : [])],
+    });
+  }
+
+  /** A NOTIFY reporting a REFER's progress as message/sipfrag (`final` ends the subscription). */
+  referNotify(status: number, reason: string, opts: { final?: boolean; referCseq?: number } = {}): string {
+    const final = opts.final ?? status >= 200;
+    return this.request('NOTIFY', {
+      headers: {
+        Event: opts.referCseq === undefined ? 'refer' : `refer;id=${opts.referCseq}`,
+        'Subscription-State': final ? 'terminated;reason=noresource' : 'active;expires=60',
+      },
+      body: `SIP/2.0 ${status} ${reason}\r\n`,
+      contentType: 'message/sipfrag;version=2.0',
+    });
   }
 
   update(sdp?: string): string {

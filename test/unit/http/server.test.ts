@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayMetrics } from '../../../src/http/metrics.js';
-import { HttpApi, type HealthCheck } from '../../../src/http/server.js';
+import { HttpApi, type HealthCheck, type HttpApiOptions } from '../../../src/http/server.js';
+import type { OperatorTransferResult } from '../../../src/call/operator-transfer.js';
 import { silentLogger } from '../../../src/log.js';
 
 let api: HttpApi | undefined;
@@ -9,7 +10,9 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function startApi(health: HealthCheck[], shutdown?: () => void): Promise<string> {
+const TOKEN = 'operator-token-0123456789';
+
+async function startApi(health: HealthCheck[], shutdown?: () => void, extra: Partial<HttpApiOptions> = {}): Promise<string> {
   const metrics = new GatewayMetrics({ defaultMetrics: false });
   metrics.callsActive.set(2);
   metrics.callEnded('in', 'normal', 42);
@@ -23,6 +26,7 @@ async function startApi(health: HealthCheck[], shutdown?: () => void): Promise<s
     metrics,
     version: '1.2.3',
     ...(shutdown ? { shutdown } : {}),
+    ...extra,
   });
   const addr = await api.start();
   return `http://127.0.0.1:${addr.port}`;
@@ -56,15 +60,66 @@ describe('HttpApi', () => {
     expect(text).toMatch(/jitsi_sip_gateway_call_duration_seconds_count 1/);
   });
 
-  it('drains on POST /about/shutdown only when enabled', async () => {
+  it('drains on POST /about/shutdown only when enabled and only with the bearer token', async () => {
     let asked = 0;
-    const url = await startApi([], () => asked++);
-    expect((await fetch(`${url}/about/shutdown`, { method: 'POST' })).status).toBe(200);
+    const url = await startApi([], () => asked++, { apiToken: TOKEN });
+    const post = (path: string, auth?: string): Promise<Response> =>
+      fetch(`${url}${path}`, { method: 'POST', ...(auth !== undefined ? { headers: { authorization: auth } } : {}) });
+    const noToken = await post('/about/shutdown');
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await post('/about/shutdown', `Bearer ${TOKEN}x`)).status).toBe(401);
+    expect((await post('/about/shutdown', TOKEN)).status).toBe(401);
+    expect(asked).toBe(0);
+    expect((await post('/about/shutdown', `Bearer ${TOKEN}`)).status).toBe(200);
     expect(asked).toBe(1);
     await api?.stop();
-    const url2 = await startApi([]);
-    expect((await fetch(`${url2}/about/shutdown`, { method: 'POST' })).status).toBe(403);
-    expect((await fetch(`${url2}/about/shutdown`)).status).toBe(405);
-    expect((await fetch(`${url2}/nope`)).status).toBe(404);
+    // Enabled, but no token configured: every POST is off.
+    const url2 = await startApi([], () => asked++);
+    expect((await fetch(`${url2}/about/shutdown`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(403);
+    expect(asked).toBe(1);
+    await api?.stop();
+    const url3 = await startApi([], undefined, { apiToken: TOKEN });
+    expect((await fetch(`${url3}/about/shutdown`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(403);
+    expect((await fetch(`${url3}/about/shutdown`)).status).toBe(405);
+    expect((await fetch(`${url3}/nope`)).status).toBe(404);
+  });
+
+  it('transfers a call through POST /calls/{id}/transfer with the token, and says what became of it', async () => {
+    const asked: Array<[string, string]> = [];
+    let answer: OperatorTransferResult | undefined = { kind: 'accepted', referStatus: 202, outcome: 'transferred', finalStatus: 200, finalReason: 'OK' };
+    const url = await startApi([], undefined, {
+      apiToken: TOKEN,
+      transfer: async (id, to) => {
+        asked.push([id, to]);
+        return answer;
+      },
+    });
+    const transfer = (id: string, body: unknown, token: string | null = TOKEN): Promise<Response> =>
+      fetch(`${url}/calls/${id}/transfer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token !== null ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    expect((await transfer('c1', { to: 'sip:200@pbx.test' }, null)).status).toBe(401);
+    expect(asked).toEqual([]);
+
+    let res = await transfer('c1', { to: 'sip:200@pbx.test' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'transferred', referStatus: 202, finalStatus: 200, finalReason: 'OK' });
+    expect(asked).toEqual([['c1', 'sip:200@pbx.test']]);
+
+    for (const bad of [{}, { to: 42 }, { to: 'http://x' }, { to: 'sip:200@pbx.test?Replaces=abc' }, { to: '"X" <sip:1@h>' }]) {
+      expect((await transfer('c1', bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    answer = { kind: 'refused', referStatus: 405, reason: 'REFER answered 405' };
+    res = await transfer('c1', { to: 'sip:200@pbx.test' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ status: 'refused', referStatus: 405 });
+    answer = { kind: 'not-possible', reason: 'the call is ringing' };
+    expect((await transfer('c1', { to: 'sip:200@pbx.test' })).status).toBe(409);
+    answer = undefined;
+    expect((await transfer('nope', { to: 'sip:200@pbx.test' })).status).toBe(404);
+    expect(asked).toHaveLength(4);
   });
 });

@@ -30,6 +30,8 @@ export function sipConfig(overrides: Partial<SipConfig> = {}): SipConfig {
     // The production defaults (SIP_RATE_LIMIT=20, SIP_RATE_LIMIT_BURST=50).
     rateLimit: { perSecond: 20, burst: 50, action: 'reject' },
     numberMap: {},
+    callerNames: {},
+    referPolicy: { kind: 'deny' },
     conferenceMapperUrl: undefined,
     outboundPrefix: '',
     ...overrides,
