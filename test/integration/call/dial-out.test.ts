@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { callDetailRecord, type CallDetailRecord } from '../../../src/call/cdr.js';
 import { DialOutService } from '../../../src/call/dial-out-service.js';
 import type { Dialler } from '../../../src/call/outbound-call.js';
 import { CallRegistry } from '../../../src/call/registry.js';
@@ -80,6 +81,7 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
   let dialler: ScriptedDialler;
   const breweryRoom = 'jigasibrewery@internal-muc.meet.test';
   let n = 0;
+  const cdrs: CallDetailRecord[] = [];
 
   beforeAll(async () => {
     prosody = await startConferenceProsody();
@@ -111,6 +113,7 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
     });
     const deps = testCallDeps(prosody, focus.jid, { registry, media: new FakeMediaEngine() }, {
       timeouts: { roomHeaderMs: 1000, sessionInitiateMs: 5000, bridgeMediaMs: 5000, callerRtpMs: 10000, callerRtpHangup: false, resumeWindowMs: 3000, xmppReconnectWindowMs: 3000, drainMs: 1000 },
+      cdr: { record: (snapshot, end) => cdrs.push(callDetailRecord(snapshot, end, 'direct')) },
     });
     // Registers itself on the brewery session; nothing else holds it.
     new DialOutService({
@@ -168,6 +171,16 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
     await until(() => registry.size === 0, 5000, 'call closed');
     expect(dialler.legs[0]?.hungUpWith).toBe('hangup-requested');
     await focus.waitFor((s) => s.attrs['from'] === occupant && s.attrs['type'] === 'unavailable');
+    expect(cdrs.at(-1)).toMatchObject({
+      direction: 'out',
+      shownAs: '+15557654321',
+      calledNumber: '+15557654321',
+      sipCallId: 'out-1',
+      room,
+      endReason: 'hangup-requested',
+      endedBy: 'meeting',
+      sipStatus: 200,
+    });
   });
 
   it('shows Busy in the meeting and leaves when the number is busy', async () => {
@@ -178,6 +191,7 @@ describe.skipIf(!available)('dial-out through the brewery', () => {
     await focus.waitFor((s) => s.attrs['from'] === occupant && s.getChildText('status') === 'Busy');
     await focus.waitFor((s) => s.attrs['from'] === occupant && s.attrs['type'] === 'unavailable', 3000);
     await until(() => registry.stats().totalCompleted === 1, 3000, 'call recorded as completed');
+    expect(cdrs.at(-1)).toMatchObject({ direction: 'out', calledNumber: '5551000', endReason: 'busy', endedBy: 'phone', sipStatus: 486, answeredAt: null });
   });
 
   it('cancels a ringing call when the meeting hangs up', async () => {
