@@ -3,7 +3,7 @@ import { CheckProblem, ok, problem, skipped, type CheckSpec } from '../../../src
 import { checkMediaAddress } from '../../../src/check/media-address-check.js';
 import { exitCodeOf, formatReport } from '../../../src/check/report.js';
 import { runChecks } from '../../../src/check/runner.js';
-import type { MediaConfig } from '../../../src/config/types.js';
+import { loadConfig, type MediaConfig } from '../../../src/config/index.js';
 
 const spec = (name: string, run: CheckSpec['run'], extra: Partial<CheckSpec> = {}): CheckSpec => ({ name, timeoutMs: 1000, fixOnTimeout: `${name} timed out`, run, ...extra });
 
@@ -70,7 +70,8 @@ describe('the report', () => {
 });
 
 describe('checkMediaAddress', () => {
-  const media = (address: string, bindAddress = address): MediaConfig => ({ mode: 'direct', address, bindAddress, portMin: 20000, portMax: 20050, opusComplexity: 1, workers: 0 });
+  const defaults = loadConfig({ env: { JIGASI_XMPP_PASSWORD: 'x' } }).media;
+  const media = (address: string, bindAddress = address): MediaConfig => ({ ...defaults, address, bindAddress });
   const host = (): string[] => ['127.0.0.1', '10.0.0.5'];
 
   it('accepts an address of this host', () => {
