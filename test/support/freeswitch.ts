@@ -62,7 +62,8 @@ export class FreeswitchServer {
     readonly promptDir: string,
   ) {}
 
-  static async start(): Promise<FreeswitchServer> {
+  /** `settings`: more of the environment variables vars.xml reads, over the loopback defaults above. */
+  static async start(settings: Record<string, string> = {}): Promise<FreeswitchServer> {
     const dir = await mkdtemp(join(tmpdir(), 'freeswitch-'));
     const eslPort = await freeTcpPort();
     const sipPort = await freeUdpPort();
@@ -73,7 +74,7 @@ export class FreeswitchServer {
     // Copied as an operator installs it (to /etc/freeswitch, say), so nothing FreeSWITCH or a test
     // does can touch the repository's files; the settings come from the environment.
     await cp(CONF, join(dir, 'conf'), { recursive: true });
-    fs.#env = childEnv(operatorEnv({ sipPort, eslPort, secret: fs.secret, rtpMin, rtpMax: rtpMin + 199 }));
+    fs.#env = childEnv({ ...operatorEnv({ sipPort, eslPort, secret: fs.secret, rtpMin, rtpMax: rtpMin + 199 }), ...settings });
     fs.#spawn();
     return fs;
   }
