@@ -4,19 +4,19 @@ import type { Logger } from '../../log.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import { closeXmppClient, XmppStanzaError, type Client } from '../connection.js';
 import { DEFAULT_DISCO_FEATURES, discoFeaturesFor } from './disco-features.js';
-import { JoinFailedError, SessionClosedError } from './errors.js';
+import { SessionClosedError } from './errors.js';
 import { requestConference, type FocusAnswer } from './focus-request.js';
 import { installIqRoutes } from './iq-router.js';
-import { bareJid, randomCallResource } from './jid.js';
-import { isInvitationFrom, LobbyWait } from './lobby.js';
+import { bareJid, fromMeetingOrFocus, randomCallResource } from './jid.js';
+import { isInvitationFrom } from './lobby.js';
+import { LobbyVisit } from './lobby-visit.js';
 import { MucRoom } from './muc-room.js';
 import { parseMucPresence } from './muc-presence.js';
 import { FOCUS_NICK, NS } from './namespaces.js';
 import { openConferenceConnection } from './open-connection.js';
-import { canResume, reopenStream } from './reopen-stream.js';
-import { rideThrough, type RideThroughPort } from './ride-through.js';
+import { OutageRecovery } from './outage-recovery.js';
 import { PendingIqs } from './pending-iqs.js';
-import { buildParticipantPresence, type ParticipantPresenceState } from './presence-builder.js';
+import { buildParticipantPresence, initialPresenceState, type ParticipantPresenceState } from './presence-builder.js';
 import type { ConferenceSessionEvents, ConferenceSessionOptions, JoinOutcome, LobbyResult, Occupant } from './types.js';
 
 export type JingleHandler = (iq: Element) => Promise<void>;
@@ -51,9 +51,9 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   #closing: Promise<void> | undefined;
   #mainJoin: Promise<JoinOutcome> | undefined;
   #lobbyRoomJid: string | undefined;
-  #lobby: LobbyWait | undefined;
-  /** Set while the connection is away and being re-established; aborted by close(). */
-  #outage: AbortController | undefined;
+  #lobby: LobbyVisit | undefined;
+  /** Gets the session back into its room after a lost connection; aborted by close(). */
+  readonly #recovery: OutageRecovery;
 
   constructor(opts: ConferenceSessionOptions) {
     super();
@@ -63,24 +63,28 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
     this.#log = opts.logger.child({ room: this.roomJid, xmppResource: this.resource });
     this.onListenerError((event, err) => this.#log.error({ err, event }, 'conference session listener failed'));
     this.#password = opts.roomPassword;
-    this.#presence = {
-      nick: opts.nick,
-      direction: opts.direction,
-      extraHeaders: { ...(opts.extraHeaders ?? {}) },
-      audioMuteFeature: opts.audioMuteFeature,
-      region: opts.region,
-      statsId: opts.statsId,
-      version: opts.version,
-      audioMuted: false,
-      status: undefined,
-      raisedHand: null,
-    };
+    this.#presence = initialPresenceState(opts);
     this.#main = new MucRoom(this.roomJid, this.resource, (s) => this.#send(s), this.#log);
+    this.#recovery = new OutageRecovery({
+      client: () => this.#client,
+      mayRecover: () => this.#closing === undefined && this.#lobby === undefined,
+      windowMs: opts.reconnectWindowMs ?? 0,
+      attemptTimeoutMs: opts.joinTimeoutMs,
+      focusReady: async (timeoutMs) => (await requestConference(this.#iqs, opts.focusJid, this.roomJid, timeoutMs, this.#log))?.ready === true,
+      rejoin: () => this.#joinMain(),
+      dropRooms: () => this.#dropRooms(),
+      giveUp: () => this.#abort.abort(),
+      reconnecting: (resumable) => this.emit('reconnecting', { resumable }),
+      roomLost: () => this.emit('roomLost'),
+      reconnected: (resumed) => this.emit('reconnected', { resumed }),
+      failed: (detail) => this.emit('disconnected', { reason: 'reconnect-failed', detail }),
+      log: this.#log,
+    });
     this.#main.on('occupantsChanged', (change) => this.emit('occupantsChanged', change));
     this.#main.on('kicked', (info) => {
       this.#log.info(info, 'removed from the conference room');
       // 333: removed because our session failed (Prosody sends it as it shuts down), not a kick.
-      if (info.statusCodes.includes('333') && this.#rideThroughOutage(true)) return;
+      if (info.statusCodes.includes('333') && this.#recovery.start(true)) return;
       this.emit('kicked', info);
     });
     this.#main.on('destroyed', (info) => {
@@ -149,7 +153,7 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
     this.#password = password;
     if (this.#main.state === 'joined') return { kind: 'joined', occupants: this.#main.occupants };
     const outcome = await this.#joinMain();
-    if (outcome.kind === 'joined') this.#lobby?.admit();
+    if (outcome.kind === 'joined') this.#lobby?.wait.admit();
     return outcome;
   }
 
@@ -162,54 +166,37 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
     const lobbyJid = this.#lobbyRoomJid;
     if (lobbyJid === undefined) throw new Error('joinLobby() without a lobby outcome');
     this.#throwIfClosed('joinLobby');
-    const room = new MucRoom(bareJid(lobbyJid), this.resource, (s) => this.#send(s), this.#log);
-    const lobby = new LobbyWait(room);
-    this.#lobby = lobby;
-    const entered = await room.join(this.#presenceFor(room, true), this.#opts.joinTimeoutMs, this.#abort.signal);
-    if (entered.kind !== 'joined') {
-      // Closing: the shutdown still has to take us out of the lobby, so it stays routed.
-      if (this.#abort.signal.aborted) return 'denied';
-      this.#lobby = undefined;
-      throw new JoinFailedError(entered);
-    }
-    this.#log.info({ lobby: room.roomJid }, 'waiting in the lobby');
-    this.emit('lobbyJoined', { lobbyRoomJid: room.roomJid });
-    const decision = await lobby.wait(this.#opts.lobbyTimeoutMs ?? DEFAULT_LOBBY_TIMEOUT_MS, this.#abort.signal);
-    if (decision.kind === 'aborted') return 'denied';
-    if (decision.kind === 'value' && decision.value === 'admitted') {
-      const outcome = this.#main.state === 'joined' ? undefined : await this.#joinMain();
-      if (this.#abort.signal.aborted) return 'denied';
-      await this.#leaveLobby();
-      if (outcome !== undefined && outcome.kind !== 'joined') throw new JoinFailedError(outcome);
-      this.#log.info('admitted from the lobby');
-      return 'admitted';
-    }
-    await this.#leaveLobby();
-    const result = decision.kind === 'timeout' ? 'timeout' : 'denied';
-    this.#log.info({ result }, 'lobby wait ended');
-    return result;
+    const visit = new LobbyVisit(new MucRoom(bareJid(lobbyJid), this.resource, (s) => this.#send(s), this.#log), {
+      presenceFor: (room) => this.#presenceFor(room, true),
+      joinMain: () => this.#joinMain(),
+      mainJoined: () => this.#main.state === 'joined',
+      entered: (lobbyRoomJid) => this.emit('lobbyJoined', { lobbyRoomJid }),
+      signal: this.#abort.signal,
+      joinTimeoutMs: this.#opts.joinTimeoutMs,
+      waitTimeoutMs: this.#opts.lobbyTimeoutMs ?? DEFAULT_LOBBY_TIMEOUT_MS,
+      leaveTimeoutMs: this.#opts.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS,
+      log: this.#log,
+    });
+    this.#lobby = visit;
+    return visit.run(() => this.#forgetLobby(visit));
   }
 
-  async setStatus(text: string): Promise<void> {
-    this.#presence.status = text;
-    await this.#publish();
+  setStatus(text: string): Promise<void> {
+    return this.#update({ status: text });
   }
 
   /** The name the meeting shows (Jitsi reads the presence's nick element; the occupant JID stays). */
-  async setDisplayName(name: string): Promise<void> {
-    this.#presence.nick = name;
-    await this.#publish();
+  setDisplayName(name: string): Promise<void> {
+    return this.#update({ nick: name });
   }
 
-  async setAudioMuted(muted: boolean): Promise<void> {
-    this.#presence.audioMuted = muted;
-    await this.#publish();
+  setAudioMuted(muted: boolean): Promise<void> {
+    return this.#update({ audioMuted: muted });
   }
 
   /** Raise-hand for AV moderation: a timestamp (ms) raises it, null lowers it. */
-  async setRaisedHand(timestamp: number | null): Promise<void> {
-    this.#presence.raisedHand = timestamp;
-    await this.#publish();
+  setRaisedHand(timestamp: number | null): Promise<void> {
+    return this.#update({ raisedHand: timestamp });
   }
 
   /**
@@ -247,7 +234,7 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   async #shutdown(reason: string | undefined): Promise<void> {
     // Waits (join, lobby, focus request) end first so start()/joinLobby() return promptly.
     this.#abort.abort();
-    this.#outage?.abort();
+    this.#recovery.abort();
     this.#iqs.cancelAll(new SessionClosedError('close'));
     const client = this.#client;
     if (client) {
@@ -271,12 +258,9 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
   }
 
   async #connect(): Promise<void> {
+    const o = this.#opts;
     const client = await openConferenceConnection({
-      service: this.#opts.service,
-      login: this.#opts.login,
-      allowPlain: this.#opts.allowPlain,
-      resource: this.resource,
-      timeoutMs: this.#opts.joinTimeoutMs,
+      ...{ service: o.service, login: o.login, allowPlain: o.allowPlain, resource: this.resource, timeoutMs: o.joinTimeoutMs },
       signal: this.#abort.signal,
       logger: this.#log,
       prepare: (c) => {
@@ -284,17 +268,16 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
         c.on('stanza', this.#onStanza);
         installIqRoutes(c, {
           focusOccupantJid: () => this.focusOccupantJid,
-          focusJid: this.#opts.focusJid,
+          focusJid: o.focusJid,
           onJingle: (iq) => this.#onJingle(iq),
           onMute: (muted, actor) => this.#onMute(muted, actor),
           // The meeting that dialled the call hangs it up from its own occupant JID (or the focus).
           onHangup: (from) => {
-            const ok = from !== undefined && (from.startsWith(`${this.roomJid}/`) || from.split('/')[0] === this.#opts.focusJid.split('/')[0]);
+            const ok = fromMeetingOrFocus(from, this.roomJid, o.focusJid);
             if (ok) this.emit('hangupRequested', { from });
             return ok;
           },
-          discoFeatures: () =>
-            discoFeaturesFor(this.#opts.discoFeatures ?? DEFAULT_DISCO_FEATURES, this.#opts.audioMuteFeature),
+          discoFeatures: () => discoFeaturesFor(o.discoFeatures ?? DEFAULT_DISCO_FEATURES, o.audioMuteFeature),
           logger: this.#log,
         });
       },
@@ -324,17 +307,22 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
 
   async #leaveLobby(reason?: string): Promise<void> {
     const lobby = this.#lobby;
-    if (!lobby) return;
-    const timeout = this.#opts.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS;
-    // Still routed to while leaving: the room's confirmation must reach it.
-    await lobby.room.leave(reason, timeout, new AbortController().signal);
-    if (this.#lobby === lobby) this.#lobby = undefined;
+    if (lobby) await lobby.leave(reason, () => this.#forgetLobby(lobby));
+  }
+
+  #forgetLobby(visit: LobbyVisit): void {
+    if (this.#lobby === visit) this.#lobby = undefined;
   }
 
   #presenceFor(room: MucRoom, joining: boolean): Element {
     // The lobby gets no password: it belongs to the main room.
     const password = room === this.#main ? this.#password : undefined;
     return buildParticipantPresence(room.occupantJid, this.#presence, joining ? { password } : undefined);
+  }
+
+  async #update(change: Partial<ParticipantPresenceState>): Promise<void> {
+    Object.assign(this.#presence, change);
+    await this.#publish();
   }
 
   async #publish(): Promise<void> {
@@ -392,64 +380,26 @@ export class ConferenceSession extends TypedEmitter<ConferenceSessionEvents> {
       this.emit('avModeration', moderation);
       return;
     }
-    if (!this.#lobby?.waiting || !isInvitationFrom(stanza, this.roomJid)) return;
+    if (!this.#lobby?.wait.waiting || !isInvitationFrom(stanza, this.roomJid)) return;
     this.#log.info('invited into the room from the lobby');
-    this.#lobby.admit();
+    this.#lobby.wait.admit();
   }
 
   readonly #onDisconnect = (): void => {
     if (this.#closing) return;
-    if (this.#outage) {
+    if (this.#recovery.active) {
       // A failed attempt of the reconnect in progress, or a drop while rejoining: the loop goes
       // on, and whatever waited on the dead stream must not sit out its timeout.
       this.#iqs.cancelAll(new SessionClosedError('a lost connection'));
       if (this.#main.state === 'joining') this.#main.detach();
       return;
     }
-    if (this.#rideThroughOutage(this.#main.state === 'joined')) return;
+    if (this.#recovery.start(this.#main.state === 'joined')) return;
     this.#log.warn('conference connection lost');
     this.#abort.abort();
     this.#dropRooms();
     this.emit('disconnected', { reason: 'connection-lost' });
   };
-
-  /** Starts getting back into the room; false when this session does not (see reconnectWindowMs). */
-  #rideThroughOutage(wasInRoom: boolean): boolean {
-    const client = this.#client;
-    const windowMs = this.#opts.reconnectWindowMs ?? 0;
-    // Only a call settled in its room rides through; one still joining or in the lobby ends.
-    if (this.#closing || client === undefined || windowMs <= 0 || !wasInRoom || this.#lobby !== undefined) return false;
-    if (this.#outage) return true;
-    this.#outage = new AbortController();
-    void this.#rideThrough(client, windowMs, this.#outage.signal);
-    return true;
-  }
-
-  async #rideThrough(client: Client, windowMs: number, signal: AbortSignal): Promise<void> {
-    const resumable = canResume(client);
-    this.#log.warn({ windowMs, resumable }, 'conference connection lost; reconnecting');
-    this.emit('reconnecting', { resumable });
-    const port: RideThroughPort = {
-      online: () => client.status === 'online',
-      reopen: (timeoutMs, s) => reopenStream(client, timeoutMs, s),
-      roomLost: () => {
-        this.#dropRooms();
-        this.emit('roomLost');
-      },
-      focusReady: async (timeoutMs) => (await requestConference(this.#iqs, this.#opts.focusJid, this.roomJid, timeoutMs, this.#log))?.ready === true,
-      rejoin: () => this.#joinMain(),
-    };
-    const result = await rideThrough(port, { windowMs, attemptTimeoutMs: this.#opts.joinTimeoutMs, signal, logger: this.#log });
-    this.#outage = undefined;
-    if (result.kind === 'failed') {
-      this.#log.warn({ detail: result.detail }, 'conference reconnect failed');
-      this.#abort.abort();
-      this.#dropRooms();
-      this.emit('disconnected', { reason: 'reconnect-failed', detail: result.detail });
-    } else if (result.kind !== 'aborted') {
-      this.emit('reconnected', { resumed: result.kind === 'resumed' });
-    }
-  }
 
   /** Out of every room without telling them (the stream that held them is gone). */
   #dropRooms(): void {

@@ -22,3 +22,8 @@ export function sameJid(a: string | undefined, b: string | undefined): boolean {
 export function randomCallResource(): string {
   return randomBytes(4).toString('hex');
 }
+
+/** True for a stanza from an occupant of `roomJid` or from the focus component (bare JIDs compared). */
+export function fromMeetingOrFocus(from: string | undefined, roomJid: string, focusJid: string): from is string {
+  return from !== undefined && (from.startsWith(`${roomJid}/`) || from.split('/')[0] === focusJid.split('/')[0]);
+}

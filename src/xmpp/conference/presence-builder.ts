@@ -1,7 +1,7 @@
 import xml from '@xmpp/xml';
 import type { Element } from '@xmpp/xml';
 import { NS, PRESENCE_FEATURE } from './namespaces.js';
-import type { CallDirection } from './types.js';
+import type { CallDirection, ConferenceSessionOptions } from './types.js';
 
 /** Everything the gateway participant publishes in its MUC presence (stanza 04 A). */
 export interface ParticipantPresenceState {
@@ -16,6 +16,24 @@ export interface ParticipantPresenceState {
   status: string | undefined;
   /** AV moderation raise-hand timestamp (ms), null when the hand is down. */
   raisedHand: number | null;
+}
+
+/** What a call's presence says when it first joins: its name and features, unmuted, no status yet. */
+export function initialPresenceState(
+  o: Pick<ConferenceSessionOptions, 'nick' | 'direction' | 'extraHeaders' | 'audioMuteFeature' | 'region' | 'statsId' | 'version'>,
+): ParticipantPresenceState {
+  return {
+    nick: o.nick,
+    direction: o.direction,
+    extraHeaders: { ...(o.extraHeaders ?? {}) },
+    audioMuteFeature: o.audioMuteFeature,
+    region: o.region,
+    statsId: o.statsId,
+    version: o.version,
+    audioMuted: false,
+    status: undefined,
+    raisedHand: null,
+  };
 }
 
 /**
