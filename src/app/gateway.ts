@@ -22,7 +22,7 @@ import { fsmrfConnector } from '../media/freeswitch/fsmrf-adapter.js';
 import { PromptStore } from '../media/prompts/prompt-store.js';
 import { DrachtioConnection } from '../sip/drachtio-connection.js';
 import { ConferenceMapperClient } from '../sip/pin/conference-mapper.js';
-import { structuralOfferCheck } from '../sip/admission/offer-check.js';
+import { codecOfferCheck, structuralOfferCheck } from '../sip/admission/offer-check.js';
 import type { AdmissionDecision } from '../sip/invite-middleware.js';
 import { SipApp } from '../sip/sip-app.js';
 import { BreweryClient } from '../xmpp/brewery/index.js';
@@ -99,6 +99,9 @@ export class Gateway {
       announcedAddress: config.media.address,
       portRange: { min: config.media.portMin, max: config.media.portMax },
       opusComplexity: config.media.opusComplexity,
+      // In FreeSWITCH mode FreeSWITCH faces the phone; its leg to the engine stays plain RTP on loopback.
+      callerSrtp: freeswitchMode ? ('off' as const) : config.media.callerSrtp,
+      noiseSuppression: config.media.noiseSuppression,
       // In FreeSWITCH mode the engine's caller side faces FreeSWITCH, silent while not bridged: the
       // phone's RTP is watched on the bridged leg instead (media/freeswitch/packet-flow-watch.ts).
       timeouts: { bridgeMediaMs: config.timeouts.bridgeMediaMs, callerMediaMs: freeswitchMode ? 0 : config.timeouts.callerRtpMs },
@@ -178,7 +181,7 @@ export class Gateway {
       layout: { domain: x.domain, mucDomain: x.mucDomain },
       admission: () => this.#admission(),
       readiness: () => this.readiness.sipVerdict(),
-      ...(freeswitchMode ? { checkOffer: structuralOfferCheck() } : {}),
+      checkOffer: freeswitchMode ? structuralOfferCheck(config.media.callerSrtp) : codecOfferCheck(undefined, config.media.callerSrtp),
       ...(this.dialIn !== undefined ? { builtinPinPrompt: this.dialIn.oneTapRules } : {}),
       // run() registers the call before its first await, which admission relies on for capacity.
       onInboundCall: (leg, route, meta) => void new InboundCall(leg, route, meta, deps).run(),

@@ -122,8 +122,12 @@ export abstract class CallBase implements RegisteredCall {
   protected abstract bridgeConnected(resumed: boolean): Promise<void>;
 
   /** The call's media; `roomJid` when the room is already known (callers of a room share a media worker). */
-  protected async createMedia(roomJid?: string): Promise<CallMedia> {
-    const media = await this.deps.media.createCallMedia({ callId: this.id, ...(roomJid !== undefined ? { roomJid } : {}) });
+  protected async createMedia(roomJid?: string, noiseSuppression?: boolean): Promise<CallMedia> {
+    const media = await this.deps.media.createCallMedia({
+      callId: this.id,
+      ...(roomJid !== undefined ? { roomJid } : {}),
+      ...(noiseSuppression !== undefined ? { noiseSuppression } : {}),
+    });
     this.media = media;
     media.on('bridgeFailed', (reason) => {
       this.log.warn({ reason }, 'bridge transport failed');

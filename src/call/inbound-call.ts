@@ -9,6 +9,7 @@ import type { CallParties } from './call-snapshot.js';
 import type { CallDeps } from './call-deps.js';
 import { Reasons, setupFailureReason } from './close-reason.js';
 import { MeetingControl } from './meeting-control.js';
+import { NOISE_SUPPRESSION_HEADER, noiseSuppressionWanted } from './media-preferences.js';
 import { referOut, type OperatorTransferable, type OperatorTransferResult } from './operator-transfer.js';
 import { PhoneTransfer, type TransferredParty } from './phone-transfer.js';
 import { TransferableLeg } from './transferable-leg.js';
@@ -95,7 +96,10 @@ export class InboundCall extends CallBase implements OperatorTransferable {
       if (cause === 'connection-lost' || cause === 'ack-timeout' || cause === 'answer-failed') void this.close(Reasons.sipLost);
     });
 
-    const media = await this.createMedia(this.route.kind === 'room' ? this.route.target.roomJid : undefined);
+    const media = await this.createMedia(
+      this.route.kind === 'room' ? this.route.target.roomJid : undefined,
+      noiseSuppressionWanted(this.meta.header(NOISE_SUPPRESSION_HEADER)),
+    );
     if (this.closing) return;
     // INFO digits go where RFC 4733 digits go: to the PIN prompt's digit collector, if one waits.
     this.leg.on('dtmf', (info) => media.pushCallerDigit(info.digit));

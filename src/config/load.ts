@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { CallerSrtpPolicy } from '../media/caller/sdes.js';
 import { availableParallelism } from 'node:os';
 import { parseDialInNumbers } from './dial-in-numbers.js';
 import { FIELDS, FIELD_NAMES } from './fields.js';
@@ -253,6 +254,8 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       portMax: r.int('JIGASI_PORT_MAX', 1024, 65535),
       opusComplexity: r.int('OPUS_COMPLEXITY', 0, 10),
       workers: r.optional('MEDIA_WORKERS', parseWorkerCount) ?? availableParallelism(),
+      callerSrtp: r.optional('CALLER_SRTP', (s) => parseEnum<CallerSrtpPolicy>(s, ['off', 'optional', 'required'])) ?? 'optional',
+      noiseSuppression: r.bool('NOISE_SUPPRESSION'),
     },
     timeouts: {
       roomHeaderMs: r.int('ROOM_HEADER_TIMEOUT', 0, DAY_MS),

@@ -1,5 +1,6 @@
 /** The gateway's whole configuration, parsed and validated once at startup (see load.ts). */
 
+import type { CallerSrtpPolicy } from '../media/caller/sdes.js';
 import type { DialInNumber } from './dial-in-numbers.js';
 import type { ReferPolicy } from './refer-policy.js';
 
@@ -142,6 +143,10 @@ export interface MediaConfig {
   opusComplexity: number;
   /** Media worker threads (MEDIA_WORKERS); 0: the media engine runs in the main thread. */
   workers: number;
+  /** SDES-SRTP on the phone's RTP (CALLER_SRTP, optional). */
+  callerSrtp: CallerSrtpPolicy;
+  /** RNNoise on the caller's audio unless a call's header says otherwise (NOISE_SUPPRESSION, false). */
+  noiseSuppression: boolean;
 }
 
 export interface TimeoutsConfig {

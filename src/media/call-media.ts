@@ -39,7 +39,20 @@ export interface RemoteAudioSource {
  * few times a second (structured clone). The optional fields are absent until measured.
  */
 export interface CallMediaStats {
-  caller: { packetsReceived: number; packetsLost: number; packetsSent: number; jitterMs: number; codec?: string; latchedTo?: string };
+  caller: {
+    packetsReceived: number;
+    packetsLost: number;
+    packetsSent: number;
+    jitterMs: number;
+    codec?: string;
+    latchedTo?: string;
+    /** The SDES-SRTP suite, when the caller's RTP is encrypted. */
+    srtp?: string;
+    /** SRTP packets dropped: failed authentication (tampered, wrong key) or replayed. */
+    srtpDropped?: number;
+    /** Frames of the caller's audio noise suppression has run on, when the call has it. */
+    denoisedFrames?: number;
+  };
   bridge: {
     packetsReceived: number;
     packetsLost: number;
@@ -149,6 +162,8 @@ export interface CallMediaOptions {
    * one room share a worker (and its decodes). A PIN caller's room is known only later.
    */
   roomJid?: string;
+  /** Noise suppression on the caller's audio for this call; the engine's default when absent. */
+  noiseSuppression?: boolean;
 }
 
 /** Process-wide media: port range, rooms, the 20 ms clock. */

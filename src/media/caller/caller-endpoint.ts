@@ -34,7 +34,8 @@ import { PromptPlayer, type PromptSource } from './prompt-player.js';
 import { CallerRtpReceiver } from './rtp-receiver.js';
 import { CallerRtpSender } from './rtp-sender.js';
 import { CallerRtpTransport, type RtpPacketSink } from './rtp-transport.js';
-import { acceptCallerAnswer, answerCallerOffer, createCallerOffer, type LocalMedia } from './sdp-negotiation.js';
+import { newSdesKey } from './sdes.js';
+import { acceptCallerAnswer, answerCallerOffer, createCallerOffer, type LocalMedia, type LocalSrtp } from './sdp-negotiation.js';
 import type { CallerCodecName, CallerMediaParams } from './sdp-types.js';
 import { SdpVersion } from './sdp-version.js';
 import {
@@ -63,6 +64,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   readonly #interaction: PromptInteraction;
   readonly #merger = new DigitSourceMerger();
   readonly #sdpVersion = new SdpVersion();
+  /** CALLER_SRTP and our SDES key (one per endpoint, kept across re-offers); undefined when off. */
+  readonly #srtp: LocalSrtp | undefined;
   /** Codecs we accept now: the options' list, or the one the last offer() was restricted to. */
   #codecs: readonly CallerCodecName[] | undefined;
   #params: CallerMediaParams | undefined;
@@ -91,6 +94,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     this.#announced = options.announcedAddress ?? boundAddress;
     this.#transport = transport;
     this.#codecs = options.codecs;
+    const policy = options.srtp ?? 'off';
+    this.#srtp = policy === 'off' ? undefined : { policy, key: newSdesKey() };
     this.onListenerError((event, err) => this.#logger.error({ err, event }, 'caller endpoint listener failed'));
     this.#timeout = new MediaTimeoutWatch({
       timeoutMs: options.mediaTimeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS,
@@ -199,7 +204,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   /** The caller's answer to offer(). Throws SdpNegotiationError. */
   acceptAnswer(answerSdp: string): void {
     this.#checkOpen();
-    this.#apply(acceptCallerAnswer(answerSdp, { codecs: this.#codecs }));
+    this.#apply(acceptCallerAnswer(answerSdp, { codecs: this.#codecs, ...(this.#srtp !== undefined ? { srtp: this.#srtp } : {}) }));
   }
 
   // ---- audio ----------------------------------------------------------------------------------------
@@ -282,6 +287,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
       sender: this.#sender?.counters,
       latch: this.#transport.latch,
       drops: this.#transport.drops,
+      srtp: this.#transport.encrypted ? this.#params?.srtp?.suite : undefined,
       mediaTimedOut: this.#timeout.timedOut,
     });
   }
@@ -310,7 +316,14 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   }
 
   #local(sessionVersion: number): LocalMedia {
-    return { address: this.#announced, port: this.localPort, codecs: this.#codecs, sessionId: this.#sessionId, sessionVersion };
+    return {
+      address: this.#announced,
+      port: this.localPort,
+      codecs: this.#codecs,
+      sessionId: this.#sessionId,
+      sessionVersion,
+      ...(this.#srtp !== undefined ? { srtp: this.#srtp } : {}),
+    };
   }
 
   #apply(params: CallerMediaParams): void {
@@ -336,10 +349,12 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     if (oldCodec !== undefined && oldCodec !== codec) oldCodec.close?.();
     this.#params = params;
     this.#transport.setSignalled(params.remoteAddress, params.remotePort);
+    this.#transport.setSrtp(params.srtp, this.#srtp?.key);
     // Only a two-way call owes us packets; many phones send nothing while they hold.
     this.#timeout.arm(params.direction === 'sendrecv');
     this.#logger.debug(
-      { codec: params.codec.name, pt: params.codec.payloadType, remote: `${params.remoteAddress}:${params.remotePort}`, direction: params.direction },
+      // The suite only: keys never reach a log.
+      { codec: params.codec.name, pt: params.codec.payloadType, remote: `${params.remoteAddress}:${params.remotePort}`, direction: params.direction, srtp: params.srtp?.suite ?? 'off' },
       'caller media negotiated',
     );
   }

@@ -5,6 +5,7 @@ import type { PortAllocator } from '../port-allocator.js';
 import type { DigitSource } from './digit-sources.js';
 import type { SymmetricRtpLatch } from './latch.js';
 import type { PromptSource } from './prompt-player.js';
+import type { CallerSrtpPolicy, SdesSuite } from './sdes.js';
 import type { ReceiverCounters, ReceiverJitterOptions } from './rtp-receiver.js';
 import type { SenderCounters } from './rtp-sender.js';
 import type { TransportDrops } from './rtp-transport.js';
@@ -23,6 +24,8 @@ export interface CallerEndpointOptions {
   relatchAfterSilenceMs?: number;
   /** Codecs we accept, in our preference order for our own offers. */
   codecs?: readonly CallerCodecName[];
+  /** CALLER_SRTP: SDES-SRTP on this endpoint's RTP (default 'off'). */
+  srtp?: CallerSrtpPolicy;
   /** Needed for play()/playAndCollect(). */
   prompts?: PromptSource;
   jitter?: ReceiverJitterOptions;
@@ -64,6 +67,8 @@ export interface CallerEndpointStats {
   /** Frames not sent because of hold or no destination. */
   suppressedFrames: number;
   mediaTimedOut: boolean;
+  /** The SRTP suite in use; undefined on plain RTP. */
+  srtp: SdesSuite | undefined;
   dropped: TransportDrops & { staleSsrc: number };
 }
 
@@ -78,6 +83,7 @@ export interface StatsSources {
   sender: Readonly<SenderCounters> | undefined;
   latch: SymmetricRtpLatch;
   drops: Readonly<TransportDrops>;
+  srtp: SdesSuite | undefined;
   mediaTimedOut: boolean;
 }
 
@@ -107,6 +113,7 @@ export function collectStats(s: StatsSources): CallerEndpointStats {
     decodeErrors: rx?.decodeErrors ?? 0,
     suppressedFrames: tx?.suppressed ?? 0,
     mediaTimedOut: s.mediaTimedOut,
+    srtp: s.srtp,
     dropped: { ...s.drops, staleSsrc: rx?.staleSsrc ?? 0 },
   };
 }

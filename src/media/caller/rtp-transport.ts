@@ -5,9 +5,12 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../log.js';
+import type { SrtpSession } from '../bridge/srtp/srtp-session.js';
 import type { BoundUdpSocket } from '../port-allocator.js';
 import { createRtpPacketView, tryParseRtp, type RtpPacketView } from '../rtp/packet.js';
 import { SymmetricRtpLatch, type LatchOptions } from './latch.js';
+import { createSdesSession } from './sdes.js';
+import type { NegotiatedSrtp } from './sdp-types.js';
 
 export interface RtpPacketSink {
   /** Whether a payload type was negotiated (codec, telephone-event, comfort noise). */
@@ -30,6 +33,18 @@ export interface TransportDrops {
   unconfigured: number;
   /** Sends that threw (socket closed); a datagram the kernel refuses is lost uncounted. */
   sendErrors: number;
+  /** SRTP whose authentication tag did not verify (tampered, wrong key, or plain RTP on an SRTP call). */
+  srtpAuth: number;
+  /** SRTP packets replayed or too old for the replay window. */
+  srtpReplay: number;
+}
+
+/** The SRTP context of an SDES-keyed call, with what keyed it (a re-offer with the same keys keeps it). */
+interface SrtpContext {
+  session: SrtpSession;
+  suite: NegotiatedSrtp['suite'];
+  remoteKey: Buffer;
+  localKey: Buffer;
 }
 
 export class CallerRtpTransport {
@@ -37,8 +52,18 @@ export class CallerRtpTransport {
   readonly #latch: SymmetricRtpLatch;
   readonly #logger: Logger;
   readonly #view = createRtpPacketView();
-  readonly #drops: TransportDrops = { malformed: 0, payloadType: 0, foreignSource: 0, rtcp: 0, unconfigured: 0, sendErrors: 0 };
+  readonly #drops: TransportDrops = {
+    malformed: 0,
+    payloadType: 0,
+    foreignSource: 0,
+    rtcp: 0,
+    unconfigured: 0,
+    sendErrors: 0,
+    srtpAuth: 0,
+    srtpReplay: 0,
+  };
   #sink: RtpPacketSink | undefined;
+  #srtp: SrtpContext | undefined;
   #closed = false;
 
   constructor(bound: BoundUdpSocket, logger: Logger, latch: LatchOptions = {}) {
@@ -76,6 +101,25 @@ export class CallerRtpTransport {
     this.#latch.setSignalled(address, port);
   }
 
+  /**
+   * SDES-SRTP from now on (`srtp` set, keyed by `localKey` for what we send), or plain RTP. The
+   * same keys again (a re-INVITE that changes only direction or codec) keep the context, so its
+   * rollover counters and replay window go on.
+   */
+  setSrtp(srtp: NegotiatedSrtp | undefined, localKey: Buffer | undefined): void {
+    if (srtp === undefined || localKey === undefined) {
+      this.#srtp = undefined;
+      return;
+    }
+    const c = this.#srtp;
+    if (c !== undefined && c.suite === srtp.suite && c.remoteKey.equals(srtp.remoteKey) && c.localKey.equals(localKey)) return;
+    this.#srtp = { session: createSdesSession(srtp.suite, localKey, srtp.remoteKey), suite: srtp.suite, remoteKey: srtp.remoteKey, localKey };
+  }
+
+  get encrypted(): boolean {
+    return this.#srtp !== undefined;
+  }
+
   get hasDestination(): boolean {
     return this.#latch.targetAddress !== undefined;
   }
@@ -85,6 +129,12 @@ export class CallerRtpTransport {
     const address = this.#latch.targetAddress;
     if (this.#closed || address === undefined) return;
     try {
+      const srtp = this.#srtp;
+      if (srtp !== undefined) {
+        const out = srtp.session.protectRtp(buf.subarray(0, length));
+        this.#bound.socket.send(out, 0, out.length, this.#latch.targetPort, address);
+        return;
+      }
       // No callback: Node would defer one per packet; a UDP send that fails only loses that datagram.
       this.#bound.socket.send(buf, 0, length, this.#latch.targetPort, address);
     } catch (err) {
@@ -99,11 +149,17 @@ export class CallerRtpTransport {
     return this.#bound.release();
   }
 
-  readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+  readonly #onMessage = (received: Buffer, rinfo: RemoteInfo): void => {
     const sink = this.#sink;
     if (sink === undefined) {
       this.#drops.unconfigured++;
       return;
+    }
+    let msg = received;
+    if (this.#srtp !== undefined) {
+      const plain = this.#unprotect(this.#srtp.session, received);
+      if (plain === undefined) return;
+      msg = plain;
     }
     const view = tryParseRtp(msg, this.#view);
     if (view === undefined) {
@@ -126,4 +182,27 @@ export class CallerRtpTransport {
     if (verdict === 'latched') sink.onLatched(rinfo.address, rinfo.port);
     sink.onPacket(view, msg.length, now);
   };
+
+  /**
+   * Authenticates and decrypts in place, before anything else looks at the packet: a packet that
+   * fails here must not move the latch nor reach the jitter buffer. Multiplexed SRTCP is dropped
+   * as RTCP is on plain calls.
+   */
+  #unprotect(session: SrtpSession, packet: Buffer): Buffer | undefined {
+    const second = packet.length > 1 ? (packet[1] as number) : 0;
+    // RFC 5761: RTCP packet types 192-223 in the second octet.
+    if (second >= 192 && second <= 223) {
+      this.#drops.rtcp++;
+      return undefined;
+    }
+    const c = session.counters;
+    const auth = c.authFailures;
+    const replays = c.replays;
+    const plain = session.unprotectRtp(packet);
+    if (plain !== null) return plain;
+    if (c.authFailures !== auth) this.#drops.srtpAuth++;
+    else if (c.replays !== replays) this.#drops.srtpReplay++;
+    else this.#drops.malformed++;
+    return undefined;
+  }
 }

@@ -2,7 +2,8 @@ import { isIPv4 } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription as MediaAttributes, SessionDescription } from 'sdp-transform';
 import type { CodecName } from '../codecs/codec.js';
-import type { CallerCodecChoice, CallerCodecName, CallerMediaParams, MediaDirection } from './sdp-types.js';
+import { cryptoAttribute, SDES_SUITES, usableKeys, type CallerSrtpPolicy } from './sdes.js';
+import type { CallerCodecChoice, CallerCodecName, CallerMediaParams, MediaDirection, NegotiatedSrtp } from './sdp-types.js';
 
 /** Failure to agree on caller media; the SIP layer answers it with `sipStatus` (488). */
 export class SdpNegotiationError extends Error {
@@ -53,6 +54,14 @@ export interface LocalMedia {
   codecs?: readonly CallerCodecName[];
   sessionId: string;
   sessionVersion: number;
+  /** CALLER_SRTP and the key we send with; absent: plain RTP only ('off'). */
+  srtp?: LocalSrtp;
+}
+
+export interface LocalSrtp {
+  policy: CallerSrtpPolicy;
+  /** Our master key ‖ salt (30 bytes), the same in every offer and answer of the endpoint. */
+  key: Buffer;
 }
 
 function parseSdp(text: string): SessionDescription {
@@ -65,11 +74,14 @@ function parseSdp(text: string): SessionDescription {
   }
 }
 
-function pickAudio(sdp: SessionDescription): MediaAttributes {
+function pickAudio(sdp: SessionDescription, policy: CallerSrtpPolicy): MediaAttributes {
   const audio = sdp.media.find((m) => m.type === 'audio' && m.port !== 0);
   if (audio === undefined) throw new SdpNegotiationError('no active audio stream in SDP');
-  if (!/^RTP\/AVPF?$/.test(audio.protocol)) {
-    throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (plain RTP/AVP expected)`);
+  if (!/^RTP\/S?AVPF?$/.test(audio.protocol)) {
+    throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (RTP/AVP or RTP/SAVP expected)`);
+  }
+  if (isSecureProfile(audio.protocol) && policy === 'off') {
+    throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (SRTP is off here: plain RTP/AVP expected)`);
   }
   // sdp-transform keeps a port that is no number ('') as text, and does not bound it.
   const port: unknown = audio.port;
@@ -142,10 +154,48 @@ function telephoneEventPt(m: MediaAttributes, rate: number): number | undefined 
   return (te.find((r) => (r.rate ?? 8000) === rate) ?? te[0])?.payload;
 }
 
+function isSecureProfile(protocol: string): boolean {
+  return protocol.startsWith('RTP/SAVP');
+}
+
+/** Tags of the a=crypto lines of our own offers: one per suite, in SDES_SUITES order. */
+function offerTag(index: number): number {
+  return index + 1;
+}
+
+/**
+ * The SRTP an offer or answer asks for, under our policy. An offer gets its first usable key (the
+ * offerer's preference); an answer must pick one of the lines we offered. A secure profile
+ * (RTP/SAVP) without a usable key is refused; so is plain RTP when the policy requires SRTP. A key
+ * on a plain RTP/AVP line (best-effort SRTP, as many phones and PBXs offer it) is taken unless the
+ * policy is off.
+ */
+function readSrtp(m: MediaAttributes, policy: CallerSrtpPolicy, role: 'offer' | 'answer'): NegotiatedSrtp | undefined {
+  const secure = isSecureProfile(m.protocol);
+  if (policy === 'off') return undefined;
+  const keys = usableKeys(m.crypto);
+  const key =
+    role === 'offer'
+      ? keys[0]
+      : keys.find((k) => {
+          const i = SDES_SUITES.indexOf(k.suite);
+          return i >= 0 && offerTag(i) === k.tag;
+        });
+  if (key === undefined) {
+    if (secure || policy === 'required') {
+      const what = (m.crypto ?? []).length === 0 ? 'no a=crypto' : `no usable a=crypto (supported: ${SDES_SUITES.join(', ')}, one inline key, no MKI)`;
+      throw new SdpNegotiationError(policy === 'required' && !secure && (m.crypto ?? []).length === 0 ? 'SRTP is required: plain RTP refused' : `SRTP: ${what}`);
+    }
+    return undefined;
+  }
+  return { suite: key.suite, tag: key.tag, remoteKey: key.keySalt };
+}
+
 /** Reads the media parameters out of the caller's SDP (an offer or an answer to our offer). */
-function readRemote(text: string, allowed: readonly CallerCodecName[]): CallerMediaParams {
+function readRemote(text: string, allowed: readonly CallerCodecName[], policy: CallerSrtpPolicy, role: 'offer' | 'answer'): CallerMediaParams {
   const sdp = parseSdp(text);
-  const m = pickAudio(sdp);
+  const m = pickAudio(sdp, policy);
+  const srtp = readSrtp(m, policy, role);
   const address = connectionAddress(sdp, m);
   let codec: CallerCodecChoice | undefined;
   for (const pt of offeredPts(m)) {
@@ -179,7 +229,14 @@ function readRemote(text: string, allowed: readonly CallerCodecName[]): CallerMe
     remotePort: m.port,
     direction: reverse(directionOf(sdp, m, address)),
     ptime: typeof m.ptime === 'number' && m.ptime > 0 ? m.ptime : 20,
+    ...(srtp !== undefined ? { srtp } : {}),
   };
+}
+
+/** The m-line's profile and a=crypto lines we write. */
+interface WrittenSecurity {
+  protocol: 'RTP/AVP' | 'RTP/SAVP';
+  crypto: string[];
 }
 
 function writeSdp(
@@ -189,6 +246,7 @@ function writeSdp(
   teRate: number,
   direction: MediaDirection,
   rtcpMux: boolean,
+  security: WrittenSecurity = { protocol: 'RTP/AVP', crypto: [] },
 ): string {
   const pts = codecs.map((c) => c.payloadType);
   if (tePt !== undefined) pts.push(tePt);
@@ -198,8 +256,9 @@ function writeSdp(
     's=jitsi-sip-gateway',
     `c=IN IP4 ${local.address}`,
     't=0 0',
-    `m=audio ${local.port} RTP/AVP ${pts.join(' ')}`,
+    `m=audio ${local.port} ${security.protocol} ${pts.join(' ')}`,
   ];
+  for (const c of security.crypto) lines.push(`a=${c}`);
   for (const c of codecs) {
     lines.push(`a=rtpmap:${c.payloadType} ${c.encoding}/${c.rtpClockRate}${c.channels > 1 ? `/${c.channels}` : ''}`);
     if (c.encoding === 'opus') lines.push(`a=fmtp:${c.payloadType} useinbandfec=1;maxplaybackrate=16000`);
@@ -218,9 +277,17 @@ export function answerCallerOffer(
   local: LocalMedia,
 ): { params: CallerMediaParams; answer: string } {
   const allowed = local.codecs ?? DEFAULT_CALLER_CODECS;
-  const params = readRemote(offer, allowed);
-  const rtcpMux = pickAudio(parseSdp(offer)).rtcpMux !== undefined;
-  const answer = writeSdp(local, [params.codec], params.telephoneEventPt, params.codec.rtpClockRate, params.direction, rtcpMux);
+  const policy = local.srtp?.policy ?? 'off';
+  const params = readRemote(offer, allowed, policy, 'offer');
+  const m = pickAudio(parseSdp(offer), policy);
+  const rtcpMux = m.rtcpMux !== undefined;
+  const s = params.srtp;
+  // The answer keeps the offer's profile (RTP/SAVP, or best-effort keys on RTP/AVP).
+  const security: WrittenSecurity = {
+    protocol: isSecureProfile(m.protocol) ? 'RTP/SAVP' : 'RTP/AVP',
+    crypto: s !== undefined && local.srtp !== undefined ? [cryptoAttribute(s.tag, s.suite, local.srtp.key)] : [],
+  };
+  const answer = writeSdp(local, [params.codec], params.telephoneEventPt, params.codec.rtpClockRate, params.direction, rtcpMux, security);
   return { params, answer };
 }
 
@@ -243,10 +310,24 @@ export function createCallerOffer(local: LocalMedia): string {
       channels: s.channels,
     };
   });
-  return writeSdp(local, codecs, TELEPHONE_EVENT_PT, codecs[0]!.rtpClockRate, 'sendrecv', false);
+  return writeSdp(local, codecs, TELEPHONE_EVENT_PT, codecs[0]!.rtpClockRate, 'sendrecv', false, offerSecurity(local.srtp));
+}
+
+/**
+ * 'required' offers RTP/SAVP; 'optional' offers the keys on RTP/AVP (best-effort SRTP): a peer
+ * without SRTP ignores them and answers plain RTP, one with SRTP answers a key. That is what
+ * phones and PBXs widely do and understand; two m-lines (SAVP and AVP) or RFC 5939 capability
+ * negotiation are rarely implemented and make some peers refuse the whole offer.
+ */
+function offerSecurity(srtp: LocalSrtp | undefined): WrittenSecurity {
+  if (srtp === undefined || srtp.policy === 'off') return { protocol: 'RTP/AVP', crypto: [] };
+  return {
+    protocol: srtp.policy === 'required' ? 'RTP/SAVP' : 'RTP/AVP',
+    crypto: SDES_SUITES.map((suite, i) => cryptoAttribute(offerTag(i), suite, srtp.key)),
+  };
 }
 
 /** Reads the remote answer to an offer we made. */
-export function acceptCallerAnswer(answer: string, local: Pick<LocalMedia, 'codecs'>): CallerMediaParams {
-  return readRemote(answer, local.codecs ?? DEFAULT_CALLER_CODECS);
+export function acceptCallerAnswer(answer: string, local: Pick<LocalMedia, 'codecs' | 'srtp'>): CallerMediaParams {
+  return readRemote(answer, local.codecs ?? DEFAULT_CALLER_CODECS, local.srtp?.policy ?? 'off', 'answer');
 }

@@ -1,5 +1,6 @@
 /** What the caller side of a call negotiated, independent of SDP text. */
 import type { CodecName } from '../codecs/codec.js';
+import type { SdesSuite } from './sdes.js';
 
 /**
  * The caller-side formats we know. L16 is one SDP encoding at two clock rates, hence two names:
@@ -33,4 +34,14 @@ export interface CallerMediaParams {
   direction: MediaDirection;
   /** Packetization the caller asked for, ms (a=ptime), 20 when absent. */
   ptime: number;
+  /** SDES-SRTP when negotiated: the suite, and the key the caller sends with (a secret: never log it). */
+  srtp?: NegotiatedSrtp;
+}
+
+export interface NegotiatedSrtp {
+  suite: SdesSuite;
+  /** The a=crypto tag both sides agreed on. */
+  tag: number;
+  /** The caller's master key ‖ salt. */
+  remoteKey: Buffer;
 }

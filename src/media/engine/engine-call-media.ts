@@ -18,6 +18,7 @@ import type {
   CallMediaStats,
   RemoteAudioSource,
 } from '../call-media.js';
+import type { CallerAudioFilter } from '../audio/noise-suppressor.js';
 import type { DigitSource } from '../caller/digit-sources.js';
 import type { CallerCodecName } from '../caller/sdp-types.js';
 import type { RemoteTransportParameters } from '../bridge/types.js';
@@ -44,6 +45,8 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
   readonly #uplink: BridgeUplink;
   readonly #receiver: BridgeReceiver;
   readonly #feedback: BridgeFeedback;
+  /** Noise suppression of the caller's audio, when the call has it. */
+  readonly #filter: CallerAudioFilter | undefined;
   #room: RoomMedia | undefined;
   #muted = false;
   readonly #silence8 = new Int16Array(160);
@@ -58,6 +61,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     host: CallMediaHost,
     settings: EngineCallSettings,
     logger: Logger,
+    filter?: CallerAudioFilter,
   ): Promise<EngineCallMedia> {
     // The leg's handlers exist before the call does; the receiver is ready for the first packet.
     let call: EngineCallMedia | undefined;
@@ -80,7 +84,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
         },
       },
     );
-    const made = new EngineCallMedia(callId, caller, leg, receiver, host, settings, logger);
+    const made = new EngineCallMedia(callId, caller, leg, receiver, host, settings, logger, filter);
     digit = (d) => made.emit('bridgeDtmf', d);
     call = made;
     return made;
@@ -94,8 +98,10 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     host: CallMediaHost,
     settings: EngineCallSettings,
     logger: Logger,
+    filter: CallerAudioFilter | undefined,
   ) {
     super();
+    this.#filter = filter;
     this.callId = callId;
     this.ssrc = randomInt(1, 0xffffffff);
     this.#caller = caller;
@@ -223,6 +229,8 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
   uplink(nowMs: number): Int16Array | undefined {
     const frame = this.#caller.pullFrame();
     if (!this.#leg.connected) return undefined;
+    // Only what reaches the meeting is worth denoising (the pulled frame is ours to change).
+    if (frame !== undefined && this.#filter !== undefined && !this.#muted) this.#filter.process(frame);
     this.#uplink.tick(frame, this.#muted, nowMs, this.#send);
     return this.#muted ? undefined : frame;
   }
@@ -271,6 +279,9 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
         jitterMs: c.jitterMs,
         ...(c.codec !== undefined ? { codec: c.codec } : {}),
         ...(c.latchedTo !== undefined ? { latchedTo: c.latchedTo } : {}),
+        ...(c.srtp !== undefined ? { srtp: c.srtp } : {}),
+        srtpDropped: c.dropped.srtpAuth + c.dropped.srtpReplay,
+        ...(this.#filter !== undefined ? { denoisedFrames: this.#filter.frames } : {}),
       },
       bridge: {
         packetsReceived: b.rtpIn,
@@ -313,6 +324,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     this.#caller.off('mediaResumed', this.#onCallerResumed);
     const results = await Promise.allSettled([this.#leg.close(), this.#caller.close()]);
     this.#uplink.close();
+    this.#filter?.close();
     for (const r of results) if (r.status === 'rejected') this.#log.warn({ err: r.reason }, 'closing call media failed in part');
     this.removeAllListeners();
   }

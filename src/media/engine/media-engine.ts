@@ -13,9 +13,12 @@ import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../../log.js';
 import type { BridgeTimings } from '../bridge/bridge-transport.js';
 import type { CallMediaOptions, MediaEngine as MediaEnginePort } from '../call-media.js';
+import { NoiseSuppressor } from '../audio/noise-suppressor.js';
+import { rnnoiseModule } from '../audio/rnnoise.js';
 import { CallerEndpoint } from '../caller/caller-endpoint.js';
 import type { PromptSource } from '../caller/prompt-player.js';
 import type { ReceiverJitterOptions } from '../caller/rtp-receiver.js';
+import type { CallerSrtpPolicy } from '../caller/sdes.js';
 import type { CallerCodecName } from '../caller/sdp-types.js';
 import { PortAllocator, type PortRange } from '../port-allocator.js';
 import { EngineCallMedia } from './engine-call-media.js';
@@ -46,6 +49,13 @@ export interface MediaEngineOptions {
   logger?: Logger;
   /** Caller codecs, in our order of preference for our own offers. */
   callerCodecs?: readonly CallerCodecName[];
+  /**
+   * CALLER_SRTP on the caller's RTP (default 'off'). Only for a caller side that faces the phone
+   * (MEDIA_MODE=direct); in FreeSWITCH mode FreeSWITCH does the phone's SRTP.
+   */
+  callerSrtp?: CallerSrtpPolicy;
+  /** RNNoise on callers' audio toward the meeting, for calls that do not say (default off). */
+  noiseSuppression?: boolean;
   /** Jitter buffer of the caller's RTP (default ENGINE_JITTER). */
   callerJitter?: ReceiverJitterOptions;
   /** Jitter buffers of the remote speakers (default ENGINE_JITTER). */
@@ -130,6 +140,8 @@ export class MediaEngine implements MediaEnginePort {
     this.#options = options;
     this.#log = (options.logger ?? silentLogger()).child({ component: 'media-engine' });
     this.portAllocator = new PortAllocator(options.portRange, options.firstPort);
+    // NOISE_SUPPRESSION on: a module that cannot load fails the start, not every call.
+    if (options.noiseSuppression === true) rnnoiseModule();
     this.#clock = new EngineClock({ phases: CLOCK_PHASES, onError: (err) => this.#tickFailed(err) });
     this.#settings = {
       uplink: {
@@ -161,11 +173,13 @@ export class MediaEngine implements MediaEnginePort {
       logger,
       mediaTimeoutMs: o.timeouts.callerMediaMs,
       codecs: o.callerCodecs,
+      ...(o.callerSrtp !== undefined ? { srtp: o.callerSrtp } : {}),
       prompts: o.prompts,
       jitter: o.callerJitter ?? ENGINE_JITTER,
       opus: { complexity: o.opusComplexity ?? DEFAULT_OPUS_COMPLEXITY },
     });
     let call: EngineCallMedia;
+    const filter = this.#noiseSuppressor(opts.noiseSuppression ?? o.noiseSuppression ?? false, logger);
     try {
       call = await EngineCallMedia.create(
         opts.callId,
@@ -174,8 +188,10 @@ export class MediaEngine implements MediaEnginePort {
         this.#host,
         this.#settings,
         logger,
+        filter,
       );
     } catch (err) {
+      filter?.close();
       await caller.close();
       throw err;
     }
@@ -188,6 +204,17 @@ export class MediaEngine implements MediaEnginePort {
     this.#alone = [...this.#alone, call];
     this.#clock.add(this.#callsMember);
     return call;
+  }
+
+  /** A call's noise suppressor; a call goes on without one rather than fail for it. */
+  #noiseSuppressor(wanted: boolean, logger: Logger): NoiseSuppressor | undefined {
+    if (!wanted) return undefined;
+    try {
+      return new NoiseSuppressor();
+    } catch (err) {
+      logger.warn({ err }, 'noise suppression unavailable: the call goes on without it');
+      return undefined;
+    }
   }
 
   stats(): MediaEngineStats {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import type { CallMediaStats } from '../call-media.js';
-import type { CallCommand, CallEventName, CallMirror, CallRequest, FromWorker, ToWorker, WorkerInit, WorkerLoad } from './protocol.js';
+import type { CallCommand, CallEventName, CallMirror, CallRequest, CreateOptions, FromWorker, ToWorker, WorkerInit, WorkerLoad } from './protocol.js';
 import { fromWire, MediaWorkerDiedError } from './worker-errors.js';
 
 /** What a worker thread tells the call proxies it serves. */
@@ -107,10 +107,10 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   }
 
   /** Opens a call's media in this worker; `sink` receives what the worker says about the call. */
-  async create(callId: string, sink: WorkerCallSink): Promise<void> {
+  async create(callId: string, sink: WorkerCallSink, opts: CreateOptions = {}): Promise<void> {
     this.#calls.set(callId, sink);
     try {
-      await this.#request({ t: 'create', id: this.#nextId++, callId }, sink);
+      await this.#request({ t: 'create', id: this.#nextId++, callId, opts }, sink);
     } catch (err) {
       this.#calls.delete(callId);
       throw err;

@@ -53,13 +53,18 @@ export type CallCommand =
   | { op: 'stopPrompt' }
   | { op: 'sendDtmfToCaller'; digit: string };
 
+/** A call's own media settings (CallMediaOptions less what only the main thread uses). */
+export interface CreateOptions {
+  noiseSuppression?: boolean;
+}
+
 /** What a call's media state the main thread mirrors, sent with every reply about that call. */
 export interface CallMirror {
   callerHasTelephoneEvent: boolean;
 }
 
 export type ToWorker =
-  | { t: 'create'; id: number; callId: string }
+  | { t: 'create'; id: number; callId: string; opts?: CreateOptions }
   | { t: 'request'; id: number; callId: string; req: CallRequest }
   | { t: 'command'; callId: string; cmd: CallCommand }
   | { t: 'shutdown'; id: number }

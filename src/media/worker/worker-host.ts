@@ -9,6 +9,7 @@ import {
   type CallCommand,
   type CallEventName,
   type CallRequest,
+  type CreateOptions,
   type FromWorker,
   type ToWorker,
 } from './protocol.js';
@@ -55,7 +56,7 @@ export class MediaWorkerHost {
   handle(msg: ToWorker): void {
     switch (msg.t) {
       case 'create':
-        void this.#create(msg.id, msg.callId);
+        void this.#create(msg.id, msg.callId, msg.opts);
         return;
       case 'request':
         void this.#request(msg.id, msg.callId, msg.req);
@@ -81,9 +82,9 @@ export class MediaWorkerHost {
     this.#calls.clear();
   }
 
-  async #create(id: number, callId: string): Promise<void> {
+  async #create(id: number, callId: string, opts: CreateOptions = {}): Promise<void> {
     try {
-      const media = await this.engine.createCallMedia({ callId });
+      const media = await this.engine.createCallMedia({ ...opts, callId });
       this.#calls.set(callId, media);
       for (const event of CALL_MEDIA_EVENTS) {
         media.on(event, (...args: CallMediaEvents[typeof event]) => this.post({ t: 'event', callId, event, args }));

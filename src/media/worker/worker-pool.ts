@@ -109,7 +109,7 @@ export class MediaWorkerPool extends TypedEmitter<PoolEvents> implements MediaEn
     });
     this.#calls.add(media);
     try {
-      await worker.create(opts.callId, media.sink);
+      await worker.create(opts.callId, media.sink, opts.noiseSuppression !== undefined ? { noiseSuppression: opts.noiseSuppression } : {});
     } catch (err) {
       media.sink.lost('creation failed');
       this.#calls.delete(media);

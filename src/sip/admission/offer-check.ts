@@ -1,5 +1,6 @@
 import sdpTransform from 'sdp-transform';
 import { answerCallerOffer, SdpNegotiationError } from '../../media/caller/sdp-negotiation.js';
+import { SDES_KEY_LENGTH, type CallerSrtpPolicy } from '../../media/caller/sdes.js';
 import type { CallerCodecName } from '../../media/caller/sdp-types.js';
 import { SipRejection } from '../errors.js';
 import { mediaType, warningHeader } from '../sip-headers.js';
@@ -9,22 +10,31 @@ import type { SrfIncomingRequest } from '../srf-types.js';
 export type OfferCheck = (offer: string) => void;
 
 /**
- * The default check: negotiate against the codecs the media engine supports, with a
- * placeholder local address (only the verdict is kept). In FreeSWITCH mode, where the media
- * server accepts more codecs, SipApp can be given a different check.
+ * The default check: negotiate against the codecs the media engine supports and CALLER_SRTP,
+ * with a placeholder local address and key (only the verdict is kept). In FreeSWITCH mode, where
+ * the media server accepts more codecs, SipApp can be given a different check.
  */
-export function codecOfferCheck(codecs?: readonly CallerCodecName[]): OfferCheck {
+export function codecOfferCheck(codecs?: readonly CallerCodecName[], srtp: CallerSrtpPolicy = 'off'): OfferCheck {
+  const placeholderKey = Buffer.alloc(SDES_KEY_LENGTH);
   return (offer) => {
-    answerCallerOffer(offer, { address: '127.0.0.1', port: 9, sessionId: '0', sessionVersion: 0, ...(codecs ? { codecs } : {}) });
+    answerCallerOffer(offer, {
+      address: '127.0.0.1',
+      port: 9,
+      sessionId: '0',
+      sessionVersion: 0,
+      ...(codecs ? { codecs } : {}),
+      ...(srtp !== 'off' ? { srtp: { policy: srtp, key: placeholderKey } } : {}),
+    });
   };
 }
 
 /**
- * The check for FreeSWITCH mode: FreeSWITCH knows more codecs and SDES-SRTP, so only the shape
- * is checked here (and refused what drachtio-fsmrf cannot hand to FreeSWITCH: DTLS-SRTP offers);
- * FreeSWITCH's own 488 for a codec it lacks reaches the caller as 488 later.
+ * The check for FreeSWITCH mode: FreeSWITCH knows more codecs and SDES-SRTP suites, so only the
+ * shape is checked here (and refused what drachtio-fsmrf cannot hand to FreeSWITCH: DTLS-SRTP
+ * offers), plus CALLER_SRTP: an RTP/SAVP offer when it is off, an offer without a=crypto when it
+ * is required. FreeSWITCH's own 488 for a codec it lacks reaches the caller as 488 later.
  */
-export function structuralOfferCheck(): OfferCheck {
+export function structuralOfferCheck(srtp: CallerSrtpPolicy = 'optional'): OfferCheck {
   return (offer) => {
     if (!/^v=0\r?$/m.test(offer)) throw new SdpNegotiationError('malformed SDP: no v=0 line');
     let sdp: sdpTransform.SessionDescription;
@@ -38,6 +48,10 @@ export function structuralOfferCheck(): OfferCheck {
     if (!/^RTP\/S?AVPF?$/.test(audio.protocol)) {
       throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (RTP/AVP or RTP/SAVP expected)`);
     }
+    if (srtp === 'off' && audio.protocol.startsWith('RTP/SAVP')) {
+      throw new SdpNegotiationError(`unsupported audio transport '${audio.protocol}' (SRTP is off here: plain RTP/AVP expected)`);
+    }
+    if (srtp === 'required' && (audio.crypto ?? []).length === 0) throw new SdpNegotiationError('SRTP is required: plain RTP refused');
     if (audio.connection === undefined && sdp.connection === undefined) throw new SdpNegotiationError('malformed SDP: no c= line');
     if (String(audio.payloads ?? '').trim() === '') throw new SdpNegotiationError('malformed SDP: no payload types');
   };

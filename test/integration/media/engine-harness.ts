@@ -31,10 +31,13 @@ export interface TestCall {
 export async function connectCall(
   engine: MediaEngine,
   conf: FakeConference,
-  opts: { codec?: CodecName; room?: string; callId?: string } = {},
+  opts: { codec?: CodecName; room?: string; callId?: string; noiseSuppression?: boolean } = {},
 ): Promise<TestCall> {
   const phone = await RtpPhone.create({ codec: opts.codec ?? 'PCMU' });
-  const call = await engine.createCallMedia({ callId: opts.callId ?? `call-${phone.port}` });
+  const call = await engine.createCallMedia({
+    callId: opts.callId ?? `call-${phone.port}`,
+    ...(opts.noiseSuppression !== undefined ? { noiseSuppression: opts.noiseSuppression } : {}),
+  });
   answerPhone(call, phone);
   const endpoint = await conf.addEndpoint();
   await call.connectBridge(opts.room ?? ROOM, endpoint.bridge.remoteParameters(), FAKE_NEGOTIATED_AUDIO, conf.sources());

@@ -6,6 +6,7 @@ import type { SrtpMasterKeys } from './profiles.js';
 import { SrtpStreams } from './rollover.js';
 import { newCounters, readU32, writeU32, type SrtpCounters, type SrtpSession } from './srtp-session.js';
 
+/** SRTCP always carries the 80-bit tag, also under AES_CM_128_HMAC_SHA1_32 (RFC 4568 §6.2.1). */
 const TAG = 10; // HMAC-SHA1-80
 const SRTCP_INDEX = 4;
 const E_FLAG = 0x80000000;
@@ -30,10 +31,15 @@ class CmDirection {
   }
 }
 
-/** SRTP_AES128_CM_HMAC_SHA1_80 (RFC 3711), the profile every WebRTC endpoint supports. */
+/**
+ * SRTP_AES128_CM_HMAC_SHA1_80 (RFC 3711), the profile every WebRTC endpoint supports, and with
+ * `rtpTagLength` 4 its _32 sibling, which SDES phones offer to save 6 bytes per RTP packet.
+ */
 export class AesCmSrtpSession implements SrtpSession {
   readonly profile = 'AES_CM_128_HMAC_SHA1_80' as const;
   readonly counters: SrtpCounters = newCounters();
+  /** Bytes of the RTP authentication tag: 10 (HMAC-SHA1-80) or 4 (HMAC-SHA1-32). */
+  readonly rtpTagLength: number;
   readonly #out: CmDirection;
   readonly #in: CmDirection;
   readonly #streams = new SrtpStreams();
@@ -41,7 +47,8 @@ export class AesCmSrtpSession implements SrtpSession {
   readonly #iv = Buffer.alloc(16);
   readonly #roc = Buffer.alloc(4);
 
-  constructor(keys: SrtpMasterKeys) {
+  constructor(keys: SrtpMasterKeys, rtpTagLength: 10 | 4 = TAG) {
+    this.rtpTagLength = rtpTagLength;
     this.#out = new CmDirection(keys.localKey, keys.localSalt);
     this.#in = new CmDirection(keys.remoteKey, keys.remoteSalt);
   }
@@ -54,16 +61,18 @@ export class AesCmSrtpSession implements SrtpSession {
     const seq = ((packet[2] as number) << 8) | (packet[3] as number);
     const roc = this.#streams.sendRtpRoc(ssrc, seq);
 
-    const out = Buffer.allocUnsafe(length + TAG);
+    const tagLength = this.rtpTagLength;
+    const out = Buffer.allocUnsafe(length + tagLength);
     packet.copy(out, 0, 0, length);
     this.#counter(this.#out.rtpSalt, ssrc, roc, seq);
     this.#out.rtpStream.xor(out, headerLength, length, this.#iv);
-    this.#rtpTag(this.#out.rtpAuth, out, length, roc).copy(out, length, 0, TAG);
+    this.#rtpTag(this.#out.rtpAuth, out, length, roc).copy(out, length, 0, tagLength);
     return out;
   }
 
   unprotectRtp(packet: Buffer): Buffer | null {
-    const authLength = packet.length - TAG;
+    const tagLength = this.rtpTagLength;
+    const authLength = packet.length - tagLength;
     const headerLength = rtpHeaderLength(packet, authLength);
     if (headerLength < 0) {
       this.counters.malformed++;
@@ -77,7 +86,7 @@ export class AesCmSrtpSession implements SrtpSession {
       return null;
     }
     const tag = this.#rtpTag(this.#in.rtpAuth, packet, authLength, roc);
-    if (!tagMatches(tag, packet, authLength)) {
+    if (!tagMatches(tag, packet, authLength, tagLength)) {
       this.counters.authFailures++;
       return null;
     }
@@ -118,7 +127,7 @@ export class AesCmSrtpSession implements SrtpSession {
       return null;
     }
     const tag = createHmac('sha1', this.#in.rtcpAuth).update(packet.subarray(0, authLength)).digest();
-    if (!tagMatches(tag, packet, authLength)) {
+    if (!tagMatches(tag, packet, authLength, TAG)) {
       this.counters.authFailures++;
       return null;
     }
@@ -151,9 +160,9 @@ export class AesCmSrtpSession implements SrtpSession {
   }
 }
 
-/** Compares the first TAG bytes of `tag` with the packet's tag, in time independent of where they differ. */
-function tagMatches(tag: Buffer, packet: Buffer, at: number): boolean {
+/** Compares the first `length` bytes of `tag` with the packet's tag, in time independent of where they differ. */
+function tagMatches(tag: Buffer, packet: Buffer, at: number, length: number): boolean {
   let diff = 0;
-  for (let i = 0; i < TAG; i++) diff |= (tag[i] as number) ^ (packet[at + i] as number);
+  for (let i = 0; i < length; i++) diff |= (tag[i] as number) ^ (packet[at + i] as number);
   return diff === 0;
 }

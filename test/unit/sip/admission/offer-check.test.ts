@@ -56,3 +56,25 @@ describe('structuralOfferCheck', () => {
     expect((thrown as Error).message).toMatch(message);
   });
 });
+
+describe('CALLER_SRTP at admission', () => {
+  const KEY = 'inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
+  const pcmu = (proto: string, crypto: string[] = []) => offer({ proto, payloads: '0', attrs: ['a=rtpmap:0 PCMU/8000', ...crypto] });
+
+  it.each([
+    ['off', 'RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 ${KEY}`], /SRTP is off/],
+    ['required', 'RTP/AVP', [], /SRTP is required/],
+  ] as const)('%s: %s gets 488 in both media modes', (policy, proto, crypto, message) => {
+    for (const check of [codecOfferCheck(undefined, policy), structuralOfferCheck(policy)]) {
+      expect(() => check(pcmu(proto, [...crypto]))).toThrow(message);
+    }
+  });
+
+  it('optional and required take an SDES offer; optional takes a plain one', () => {
+    for (const policy of ['optional', 'required'] as const) {
+      expect(() => codecOfferCheck(undefined, policy)(pcmu('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_32 ${KEY}`]))).not.toThrow();
+      expect(() => structuralOfferCheck(policy)(pcmu('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_32 ${KEY}`]))).not.toThrow();
+    }
+    expect(() => codecOfferCheck(undefined, 'optional')(pcmu('RTP/AVP'))).not.toThrow();
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Noise suppression in the engine: off unless the engine's default or the call asks for it, and
+ * when on it works on what reaches the bridge. A steady tone is what RNNoise removes best (it is
+ * no voice), so a caller's tone that the bridge hears plainly without suppression must be gone
+ * with it.
+ */
+import { describe, expect, it } from 'vitest';
+import { FakeConference } from '../../support/fake-bridge-audio.js';
+import { closeAll, connectCall, testEngine, until, useEngineFixture } from './engine-harness.js';
+
+const CALLER_HZ = 1000;
+const f = useEngineFixture();
+
+/** Levels (-dBov, 127 = silence) of the caller's audio at the bridge, after the first 25 packets. */
+async function levelsAtBridge(opts: { engineDefault?: boolean; perCall?: boolean }) {
+  await closeAll(f.engine, f.conf, f.phones);
+  f.phones = [];
+  f.engine = testEngine(opts.engineDefault === undefined ? {} : { noiseSuppression: opts.engineDefault });
+  f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+  const { call, phone, endpoint } = await connectCall(f.engine, f.conf, opts.perCall === undefined ? {} : { noiseSuppression: opts.perCall });
+  f.phones.push(phone);
+  phone.startTone(CALLER_HZ, 8000);
+  // Silence goes out as one packet per 400 ms: wait on the caller's packets, not the bridge's.
+  await until('1.5 s of caller audio through the engine', () => call.stats().caller.packetsReceived >= 75);
+  const sent = endpoint.gateway(call.ssrc);
+  return { levels: sent?.levels.slice(25) ?? [], stats: call.stats().caller };
+}
+
+describe('noise suppression in the media engine', () => {
+  it('is off by default: the caller tone reaches the bridge untouched', async () => {
+    const { levels, stats } = await levelsAtBridge({});
+    expect(stats.denoisedFrames).toBeUndefined();
+    // The tone is -15 dBov; a rebuffering tick on a busy machine now and then sends less or nothing.
+    expect(levels.filter((l) => l <= 17).length).toBeGreaterThan(levels.length * 0.8);
+  });
+
+  it('runs when the call asks for it, and removes a steady tone', async () => {
+    const { levels, stats } = await levelsAtBridge({ perCall: true });
+    expect(stats.denoisedFrames).toBeGreaterThan(50);
+    // What is left is silence (level 127, sent as DTX) or far below the tone's -15 dBov.
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels.every((l) => l === 127 || l >= 50)).toBe(true);
+  });
+
+  it("follows the engine's default, which a call can turn off", async () => {
+    const on = await levelsAtBridge({ engineDefault: true });
+    expect(on.stats.denoisedFrames).toBeGreaterThan(50);
+    const off = await levelsAtBridge({ engineDefault: true, perCall: false });
+    expect(off.stats.denoisedFrames).toBeUndefined();
+  });
+});
