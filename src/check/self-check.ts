@@ -76,7 +76,13 @@ export async function runSelfCheck(config: GatewayConfig, logger: Logger, opts: 
       fixOnTimeout: 'the conference mapper did not answer: check CONFERENCE_MAPPER_URL',
       run: () => checkConferenceMapper(config.sip.conferenceMapperUrl, builtInMapper(config), t),
     },
-    { name: 'media-ports', timeoutMs: t, fixOnTimeout: 'binding the media ports took too long: a smaller JIGASI_PORT_MIN..MAX range?', run: (s) => checkMediaPorts(config.media, s) },
+    {
+      name: 'media-ports',
+      // One bind and close per port, tens of µs each: a millisecond a port leaves room on a busy host.
+      timeoutMs: t + (config.media.portMax - config.media.portMin + 1),
+      fixOnTimeout: 'binding every media port once took too long: is the host overloaded?',
+      run: (s) => checkMediaPorts(config.media, s),
+    },
     { name: 'media-address', timeoutMs: t, fixOnTimeout: 'reading the network interfaces stalled', run: () => Promise.resolve(checkMediaAddress(config.media)) },
   ];
   try {
