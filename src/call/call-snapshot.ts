@@ -2,7 +2,7 @@
  * A read-only picture of one live call, as GET /calls shows it and the CDR records it at the end:
  * plain data assembled from what the call knows (CallBase.snapshot) and its media counters.
  */
-import type { CallMedia } from '../media/call-media.js';
+import type { CallMedia, CallMediaStats } from '../media/call-media.js';
 import { callQuality, type CallQuality } from './call-quality.js';
 
 /** Who is on the call, as the call's direction sees them. */
@@ -32,6 +32,10 @@ export interface CallSnapshot extends CallParties {
   codecs: { phone: string | null; bridge: 'opus' };
   /** The media worker thread running its media (MEDIA_WORKERS > 0). */
   mediaWorker: number | null;
+  /** The SDES-SRTP suite on the phone's RTP; null for plain RTP (and in FreeSWITCH mode, where FreeSWITCH keeps it). */
+  phoneSrtp: string | null;
+  /** Noise suppression runs on the caller's audio. */
+  noiseSuppression: boolean;
   quality: CallQuality;
 }
 
@@ -46,13 +50,14 @@ export interface SnapshotSource {
   media: CallMedia | undefined;
 }
 
-const EMPTY_STATS = {
+const EMPTY_STATS: CallMediaStats = {
   caller: { packetsReceived: 0, packetsLost: 0, packetsSent: 0, jitterMs: 0 },
   bridge: { packetsReceived: 0, packetsLost: 0, packetsSent: 0, srtpFailures: 0, connected: false },
 };
 
 export function callSnapshot(s: SnapshotSource, nowMs = Date.now()): CallSnapshot {
-  const quality = callQuality(s.media?.stats() ?? EMPTY_STATS);
+  const stats = s.media?.stats() ?? EMPTY_STATS;
+  const quality = callQuality(stats);
   return {
     id: s.id,
     direction: s.direction,
@@ -65,6 +70,8 @@ export function callSnapshot(s: SnapshotSource, nowMs = Date.now()): CallSnapsho
     setupSeconds: s.answeredAt === undefined ? null : Math.round((s.answeredAt - s.startedAt) / 10) / 100,
     codecs: { phone: quality.phone.codec, bridge: 'opus' },
     mediaWorker: s.media?.workerIndex ?? null,
+    phoneSrtp: stats.caller.srtp ?? null,
+    noiseSuppression: stats.caller.denoisedFrames !== undefined,
     quality,
   };
 }

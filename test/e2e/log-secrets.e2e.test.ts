@@ -1,7 +1,7 @@
 /**
  * No secret reaches the log, at any level: the gateway runs representative flows at level trace
  * into a captured stream (startup, registration with digest auth, a caller into a
- * password-protected room, a caller typing a PIN, an offer carrying an SRTP key), then the
+ * password-protected room, a caller typing a PIN, an SRTP call and its keys), then the
  * captured lines are searched for every configured secret.
  */
 import { createServer, type Server } from 'node:http';
@@ -38,6 +38,8 @@ describe.skipIf(!available)('secrets in the log', () => {
   let mapper: Server;
   const lookups: string[] = [];
   let pinRoom = '';
+  /** The SRTP keys the gateway wrote in its answers: secrets too. */
+  const gatewayKeys: string[] = [];
 
   beforeAll(async () => {
     mapper = createServer((req, res) => {
@@ -135,20 +137,48 @@ describe.skipIf(!available)('secrets in the log', () => {
     }
   });
 
-  it('refuses an SDES-SRTP offer without logging its key', async () => {
-    const sdp = [
-      'v=0',
-      'o=- 1 1 IN IP4 127.0.0.1',
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      'm=audio 40000 RTP/SAVP 0',
-      'a=rtpmap:0 PCMU/8000',
-      `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SECRETS.srtpKey}`,
-      '',
-    ].join('\r\n');
-    const req = h.drachtio.injectRequest(sip.invite({ from: '<sip:srtp@127.0.0.1>', to: '<sip:4000@127.0.0.1>', headers: { 'X-Room-Name': pinRoom }, sdp }));
-    expect((await req.waitForResponse()).status).toBeGreaterThanOrEqual(300);
+  /** An SDES offer (PCMU) from `ph`'s port with the caller's key; `proto` RTP/SAVP unless said. */
+  function srtpOffer(ph: RtpPhone, cryptoLine: string): string {
+    return ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${ph.port} RTP/SAVP 0`, 'a=rtpmap:0 PCMU/8000', cryptoLine, ''].join('\r\n');
+  }
+
+  it("answers an SDES-SRTP call without logging the caller's key or its own", async () => {
+    const room = await h.newRoom();
+    const conf = new FakeConference({ speakers: [{ freqHz: 700 }] });
+    const ph = await RtpPhone.create({ codec: 'PCMU' });
+    try {
+      const invite = sip.invite({
+        from: `"Srtp Caller" <sip:srtp@127.0.0.1>`,
+        to: '<sip:4000@127.0.0.1>',
+        headers: { 'X-Room-Name': room },
+        sdp: srtpOffer(ph, `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SECRETS.srtpKey}`),
+      });
+      const req = h.drachtio.injectRequest(invite, { source: { address: '127.0.0.1', port: 5070 } });
+      await req.waitForResponse(180);
+      const call = new PhoneCall(h, ph, invite, req, room, 'Srtp Caller');
+      const endpoint = await conf.addEndpoint();
+      await h.offerConference(call, conf, endpoint);
+      const answer = await call.answered();
+      const ours = /^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(\S+)\r?$/m.exec(answer)?.[1];
+      expect(ours, answer).toBeDefined();
+      gatewayKeys.push(ours!);
+      expect(await call.bye()).toBe(200);
+      await until(() => h.gateway.registry.size === 0, 5000, 'call closed');
+    } finally {
+      await ph.close();
+      await conf.close();
+    }
+  });
+
+  it('refuses an SDES-SRTP offer it cannot use (an MKI) without logging its key', async () => {
+    const ph = await RtpPhone.create({ codec: 'PCMU' });
+    try {
+      const sdp = srtpOffer(ph, `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SECRETS.srtpKey}|2^20|1:4`);
+      const req = h.drachtio.injectRequest(sip.invite({ from: '<sip:srtp@127.0.0.1>', to: '<sip:4000@127.0.0.1>', headers: { 'X-Room-Name': pinRoom }, sdp }));
+      expect((await req.waitForResponse()).status).toBe(488);
+    } finally {
+      await ph.close();
+    }
   });
 
   it('logged all of that at trace without any secret', () => {
@@ -158,7 +188,8 @@ describe.skipIf(!available)('secrets in the log', () => {
     expect(lines.length).toBeGreaterThan(50);
     expect(log).toContain('"level":20');
     for (const msg of ['registration state', 'room join', 'PIN accepted', 'INVITE rejected']) expect(log).toContain(msg);
-    for (const [name, value] of Object.entries(SECRETS)) {
+    expect(gatewayKeys).toHaveLength(1);
+    for (const [name, value] of [...Object.entries(SECRETS), ...gatewayKeys.map((k) => ['gateway SRTP key', k] as const)]) {
       const at = log.indexOf(value);
       expect(at, `${name} in the log: ${log.slice(Math.max(0, at - 300), at + 100)}`).toBe(-1);
     }
