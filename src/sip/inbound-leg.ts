@@ -69,9 +69,8 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
   ringing(): void {
     if (this.#phase !== 'ringing' || this.#ringingSent) return;
     this.#ringingSent = true;
-    // A 180 with a To tag starts an early dialog, so it carries a Contact (RFC 3261 §12.1.1);
-    // drachtio-server puts its own address where the host says localhost.
-    void respond(this.#opts.res, 180, { headers: { Contact: '<sip:gateway@localhost>' } }, this.log);
+    // A 180 with a To tag starts an early dialog, so it carries a Contact (RFC 3261 §12.1.1).
+    void respond(this.#opts.res, 180, { headers: { Contact: dialogContact(this.#opts.req) } }, this.log);
   }
 
   answer(localSdp: string): Promise<void> {
@@ -135,7 +134,11 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
     const { srf, req, res } = this.#opts;
     let dialog;
     try {
-      dialog = await srf.createUAS(req, res, { localSdp, headers: { 'Content-Type': 'application/sdp' } });
+      // Over UDP drachtio-server's own Contact is right; over TLS it would be its sips: listener
+      // address, which a phone that called a sip: URI need not (and libre-based ones cannot) use.
+      const headers: Record<string, string> = { 'Content-Type': 'application/sdp' };
+      if (req.protocol.toLowerCase() !== 'udp') headers['Contact'] = dialogContact(req);
+      dialog = await srf.createUAS(req, res, { localSdp, headers });
     } catch (err) {
       // A CANCEL that won the race already ended the leg (and srf rejects with 487).
       if (this.#phase === 'ended') throw new LegEndedError(this.endCause ?? 'cancelled');
@@ -181,4 +184,15 @@ export class DrachtioInboundLeg extends LegBase implements InboundSipLeg {
     this.emit('cancelled');
     this.end('cancelled', 'caller cancelled');
   }
+}
+
+/**
+ * Our Contact in a dialog the phone starts: drachtio-server puts its own address where the host
+ * says localhost, but not the transport, so a phone that called over TLS (or TCP) is told here to
+ * come back the same way; one that called a sips: URI gets a sips: Contact (RFC 3261 §12.1.1).
+ */
+function dialogContact(req: SrfIncomingRequest): string {
+  if (/^sips:/i.test(req.uri)) return '<sips:gateway@localhost>';
+  const protocol = req.protocol.toLowerCase();
+  return `<sip:gateway@localhost${protocol === 'tls' || protocol === 'tcp' ? `;transport=${protocol}` : ''}>`;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { DrachtioServer, freeUdpPort } from '../support/drachtio-server.js';
+import { DrachtioServer, freeUdpPort, type DrachtioTls } from '../support/drachtio-server.js';
 import type { FakeBridgeEndpoint, FakeConference } from '../support/fake-bridge-audio.js';
 import { FakeFocus } from '../support/fake-focus.js';
 import { startConferenceProsody } from '../support/fake-focus/session-fixture.js';
@@ -39,12 +39,13 @@ export class RealStackHarness {
     this.#dir = dir;
   }
 
-  static async start(opts: { freeswitch?: FreeswitchServer; env?: Record<string, string> } = {}): Promise<RealStackHarness> {
+  /** `drachtioTls`: drachtio-server also takes SIP over TLS (its `tlsPort`) with this key and certificate. */
+  static async start(opts: { freeswitch?: FreeswitchServer; env?: Record<string, string>; drachtioTls?: DrachtioTls } = {}): Promise<RealStackHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'real-stack-'));
     const prosody = await startConferenceProsody();
     await prosody.createUser('jigasi', prosody.authDomain, 'jigasi-pw');
     const focus = await FakeFocus.start(prosody);
-    const drachtio = await DrachtioServer.start('real-stack-secret');
+    const drachtio = await DrachtioServer.start('real-stack-secret', undefined, opts.drachtioTls === undefined ? {} : { tls: opts.drachtioTls });
     const fs = opts.freeswitch;
     const config = loadConfig({
       env: {

@@ -27,6 +27,18 @@ export interface BaresipOptions {
   toneHz: number;
   /** Codec modules, in offer order. */
   codecs?: Array<'opus' | 'g711'>;
+  /**
+   * Media encryption of the account (its `mediaenc`): srtp-mand offers RTP/SAVP with SDES keys
+   * and takes nothing else; srtp offers them on RTP/AVP (best effort). Needs the srtp module.
+   */
+  mediaenc?: 'srtp' | 'srtp-mand';
+  /** CA file to trust for SIP over TLS (dial a `;transport=tls` URI). */
+  tlsCaFile?: string;
+}
+
+/** baresip can do SDES-SRTP here (its srtp module is installed). */
+export function baresipSrtpAvailable(): boolean {
+  return existsSync(join(MODULE_DIR, 'srtp.so'));
 }
 
 export interface Recording {
@@ -51,7 +63,7 @@ async function freeSipPort(): Promise<number> {
   }
 }
 
-function configText(o: { sipPort: number; rtpMin: number; toneHz: number; codecs: string[]; recordDir: string }): string {
+function configText(o: { sipPort: number; rtpMin: number; toneHz: number; codecs: string[]; recordDir: string; srtp: boolean; tlsCaFile: string | undefined }): string {
   return [
     'poll_method epoll',
     `sip_listen 127.0.0.1:${o.sipPort}`,
@@ -67,6 +79,8 @@ function configText(o: { sipPort: number; rtpMin: number; toneHz: number; codecs
     'net_interface 127.0.0.1',
     `module_path ${MODULE_DIR}`,
     'module stdio.so',
+    ...(o.tlsCaFile !== undefined ? [`sip_cafile ${o.tlsCaFile}`] : []),
+    ...(o.srtp ? ['module srtp.so'] : []),
     ...o.codecs.map((c) => `module ${c}.so`),
     'module ausine.so',
     'module sndfile.so',
@@ -102,8 +116,9 @@ export class Baresip {
     // A range of its own below the OS's ephemeral ports (baresip retries inside it when one is taken).
     const rtpMin = 20000 + 2 * Math.floor(Math.random() * 4900);
     const codecs = o.codecs ?? ['opus', 'g711'];
-    await writeFile(join(dir, 'config'), configText({ sipPort, rtpMin, toneHz: o.toneHz, codecs, recordDir }));
-    await writeFile(join(dir, 'accounts'), `"${o.displayName}" <sip:baresip@127.0.0.1>;regint=0\n`);
+    await writeFile(join(dir, 'config'), configText({ sipPort, rtpMin, toneHz: o.toneHz, codecs, recordDir, srtp: o.mediaenc !== undefined, tlsCaFile: o.tlsCaFile }));
+    const mediaenc = o.mediaenc === undefined ? '' : `;mediaenc=${o.mediaenc}`;
+    await writeFile(join(dir, 'accounts'), `"${o.displayName}" <sip:baresip@127.0.0.1>;regint=0${mediaenc}\n`);
     // stdin must be a pipe: the stdio module reads commands from it (and cannot poll /dev/null).
     const child = spawn('baresip', ['-f', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
     const phone = new Baresip(dir, sipPort, child);

@@ -63,8 +63,18 @@ export async function stopChild(child: ChildProcess | undefined, graceMs = 3000)
   }
 }
 
+/** A SIP over TLS listener: its key, certificate and CA chain files (PEM). */
+export interface DrachtioTls {
+  keyFile: string;
+  certFile: string;
+  /** drachtio-server will not listen without one (sofia-sip loads it as its CA list); the certificate itself by default. */
+  chainFile?: string;
+}
+
 export class DrachtioServer {
   #log = '';
+  /** The SIP over TLS port, when started with `tls`. */
+  tlsPort: number | undefined;
 
   private constructor(
     readonly dir: string,
@@ -74,23 +84,32 @@ export class DrachtioServer {
     private child: ChildProcess,
   ) {}
 
-  /** `sipPort`: a given SIP port (a host restarted on its old address); a free one by default. */
-  static async start(secret = 'test-secret', sipPort?: number): Promise<DrachtioServer> {
+  /**
+   * `sipPort`: a given SIP port (a host restarted on its old address); a free one by default.
+   * `opts.tls`: also listen for SIP over TLS (a contact with transport=tls) on a free port.
+   */
+  static async start(secret = 'test-secret', sipPort?: number, opts: { tls?: DrachtioTls } = {}): Promise<DrachtioServer> {
     const dir = await mkdtemp(join(tmpdir(), 'drachtio-'));
     const adminPort = await freeTcpPort();
     sipPort ??= await freeUdpPort();
+    const tlsPort = opts.tls === undefined ? undefined : await freeTcpPort();
     const conf = join(dir, 'drachtio.conf.xml');
+    const tls =
+      opts.tls === undefined
+        ? ''
+        : `<tls><key-file>${opts.tls.keyFile}</key-file><cert-file>${opts.tls.certFile}</cert-file><chain-file>${opts.tls.chainFile ?? opts.tls.certFile}</chain-file></tls>`;
     await writeFile(
       conf,
       `<drachtio>
   <admin port="${adminPort}" secret="${secret}">127.0.0.1</admin>
-  <sip><contacts><contact>sip:127.0.0.1:${sipPort};transport=udp</contact></contacts></sip>
+  <sip><contacts><contact>sip:127.0.0.1:${sipPort};transport=udp</contact>${tlsPort === undefined ? '' : `<contact>sips:127.0.0.1:${tlsPort};transport=tls</contact>`}</contacts>${tls}</sip>
   <logging><console/><loglevel>info</loglevel><sofia-loglevel>3</sofia-loglevel></logging>
 </drachtio>
 `,
     );
     const child = DrachtioServer.#spawn(conf, adminPort, secret);
     const server = new DrachtioServer(dir, adminPort, sipPort, secret, child);
+    server.tlsPort = tlsPort;
     server.#capture(child);
     return server;
   }
