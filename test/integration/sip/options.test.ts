@@ -19,7 +19,7 @@ describe('OPTIONS', () => {
     h = await SipAppHarness.start({ admission: () => decision, timing: { retryAfterSeconds: { draining: 600, capacity: 7 } } });
     const ok = await h.double.injectRequest(probe()).waitForResponse();
     expect(ok.status).toBe(200);
-    expect(ok.get('allow')).toBe('INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE');
+    expect(ok.get('allow')).toBe('INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY');
     expect(ok.get('accept')).toContain('application/sdp');
     expect(ok.get('accept')).toContain('application/json');
 
