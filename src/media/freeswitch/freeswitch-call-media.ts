@@ -12,6 +12,7 @@ import type { DigitCollectOptions, IceCandidate, NegotiatedAudio, PromptName } f
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import type { BridgeLocal, BridgeRemote, CallMedia, CallMediaEvents, CallMediaStats, RemoteAudioSource } from '../call-media.js';
 import { engineLegCodecs, phoneCodecOf } from './engine-leg-codecs.js';
+import { offerForFreeswitch } from './sdes-offer.js';
 import type { FsDestroyEvent, FsEndpoint, FsMediaServer } from './fs-types.js';
 import { PacketFlowWatch } from './packet-flow-watch.js';
 
@@ -97,11 +98,11 @@ export class FreeswitchCallMedia extends TypedEmitter<CallMediaEvents> implement
     if (phone !== undefined) {
       // A re-INVITE (hold, unhold, new address or codec): FreeSWITCH renegotiates with the phone;
       // its leg toward the engine is untouched and FreeSWITCH transcodes if the codec changed.
-      await phone.modify(offerSdp);
+      await phone.modify(offerForFreeswitch(offerSdp));
       return phone.local.sdp;
     }
     const t0 = performance.now();
-    const ep = await this.#adoptPhone(await this.ms.createEndpoint({ remoteSdp: offerSdp }));
+    const ep = await this.#adoptPhone(await this.ms.createEndpoint({ remoteSdp: offerForFreeswitch(offerSdp) }));
     const t1 = performance.now();
     await this.#connectEngineLeg(ep.local.sdp);
     this.log.debug({ phoneLegMs: Math.round(t1 - t0), engineLegMs: Math.round(performance.now() - t1) }, 'FreeSWITCH answered the phone');
