@@ -32,8 +32,8 @@ describe('.env.example', () => {
     expect(config.xmpp).toMatchObject({ server: 'xmpp.meet.jitsi', domain: 'meet.jitsi', authDomain: 'auth.meet.jitsi', breweryMuc: 'jigasibrewery' });
   });
 
-  it('names only settings the gateway knows, apart from commented ones docker-compose.yml or freeswitch/conf reads', () => {
-    const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+  it('names only settings the gateway knows, apart from commented ones docker-compose (its TLS overlay too) or freeswitch/conf reads', () => {
+    const compose = ['docker-compose.yml', 'docker-compose.tls.yml'].map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
     const freeswitchVars = readFileSync(join(root, 'freeswitch', 'conf', 'vars.xml'), 'utf8');
     for (const { name, commented } of settings()) {
       if (known.has(name)) continue;
