@@ -168,11 +168,13 @@ async function measure(engine: Engine, load: Load): Promise<Window> {
 }
 
 async function main(): Promise<void> {
-  const engine: Engine = new Child('./media/engine-process.ts', ['--expose-gc'], 'engine');
+  // BENCH_WORKERS=N: the engine side is the gateway's pool of N media worker threads, unpinned.
+  const workers = process.env['BENCH_WORKERS'];
+  const engine: Engine = new Child(workers === undefined ? './media/engine-process.ts' : './media/pool-process.ts', ['--expose-gc'], 'engine');
   const load: Load = new Child('./media/load-process.ts', [], 'load');
   await Promise.all([engine.next('ready'), load.next('ready')]);
   console.log(
-    `media engine benchmark: engine ${pin(engine.pid, 0)}, load ${pin(load.pid, 1)}; settle ${SETTLE_MS} ms, ` +
+    `media engine benchmark: engine ${workers === undefined ? pin(engine.pid, 0) : `in ${workers} worker threads, not pinned`}, load ${pin(load.pid, 1)}; settle ${SETTLE_MS} ms, ` +
       `window ${WINDOW_MS} ms; machine load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on these cores skews the figures)`,
   );
 
