@@ -48,7 +48,9 @@ async function oneCall(h: GatewayHarness, room: string, conf: FakeConference, i:
 }
 
 async function main(): Promise<void> {
-  const h = await GatewayHarness.start({ MAX_CALLS: '500' });
+  // MEDIA_WORKERS as the gateway reads it (default auto: one media worker per CPU).
+  const h = await GatewayHarness.start({ MAX_CALLS: '500', MEDIA_WORKERS: process.env['MEDIA_WORKERS'] ?? 'auto' });
+  console.log(`media workers: ${h.gateway.workers?.workers.length ?? 0} (0: media in the main thread)`);
   const conf = new FakeConference({ speakers: [{ freqHz: 700 }] });
   conf.start();
   try {
