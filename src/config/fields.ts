@@ -92,7 +92,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'MEDIA_BIND_ADDRESS', description: 'Address media sockets bind to (default MEDIA_ADDRESS)' },
   { name: 'JIGASI_PORT_MIN', default: '20000', description: 'Lowest UDP media port' },
   { name: 'JIGASI_PORT_MAX', default: '20050', description: 'Highest UDP media port' },
-  { name: 'OPUS_COMPLEXITY', default: '5', description: 'Opus encoder complexity 0-10 (CPU vs quality)' },
+  { name: 'OPUS_COMPLEXITY', default: '1', description: 'Opus encoder complexity 0-10 toward the bridge (1: a third of the CPU of 5 for telephone speech, see README)' },
   { name: 'MEDIA_WORKERS', default: 'auto', description: 'Media worker threads: auto (one per CPU the process may use), a number, or 0 to run media in the main thread' },
   { name: 'CALLER_SRTP', default: 'optional', description: "SDES-SRTP on the phone's RTP: off (RTP/SAVP offers get 488), optional (SRTP when the phone offers it; our offers carry keys on RTP/AVP) or required (plain offers get 488; our offers are RTP/SAVP)" },
   { name: 'NOISE_SUPPRESSION', default: 'false', description: "RNNoise on the caller's audio before it goes to the meeting; an INVITE's X-Noise-Suppression header (on or off) overrides it for that call" },

@@ -139,7 +139,7 @@ export interface MediaConfig {
   bindAddress: string;
   portMin: number;
   portMax: number;
-  /** Opus encoder complexity 0-10 (OPUS_COMPLEXITY, 5). */
+  /** Opus encoder complexity 0-10 (OPUS_COMPLEXITY, 1). */
   opusComplexity: number;
   /** Media worker threads (MEDIA_WORKERS); 0: the media engine runs in the main thread. */
   workers: number;
