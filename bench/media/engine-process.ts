@@ -11,18 +11,9 @@ import { OpusCodec } from '../../src/media/codecs/opus.js';
 import { MediaEngine } from '../../src/media/engine/index.js';
 import { DEFAULT_BRIDGE_OPUS_FEC, DEFAULT_OPUS_COMPLEXITY } from '../../src/media/engine/media-engine.js';
 import type { EngineCallMedia } from '../../src/media/engine/index.js';
-import type { NegotiatedAudio } from '../../src/xmpp/jingle/negotiate.js';
-import type { EngineWindow, FromEngine, ToEngine } from './protocol.js';
+import { BENCH_AUDIO, type EngineWindow, type FromEngine, type ToEngine } from './protocol.js';
 import { speechLike } from './signals.js';
 
-const AUDIO: NegotiatedAudio = {
-  mid: 'audio',
-  opusPt: 111,
-  opusParameters: { minptime: '10', useinbandfec: '1' },
-  telephoneEventPt: 126,
-  audioLevelExtId: 1,
-  midExtId: 10,
-};
 
 const engine = new MediaEngine({
   bindAddress: '127.0.0.1',
@@ -202,7 +193,7 @@ async function connect(prepared: Extract<ToEngine, { t: 'connect' }>['calls']): 
   }
   send({ t: 'answered', answers });
   const results = await Promise.allSettled(
-    prepared.map((p, i) => made[i]!.call.connectBridge(p.room, p.remote, AUDIO, p.sources)),
+    prepared.map((p, i) => made[i]!.call.connectBridge(p.room, p.remote, BENCH_AUDIO, p.sources)),
   );
   send({ t: 'connected', ids: prepared.map((p) => p.id), failed: results.filter((r) => r.status === 'rejected').length });
 }

@@ -8,18 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { silentLogger } from '../../src/log.js';
 import type { CallMedia } from '../../src/media/call-media.js';
-import type { NegotiatedAudio } from '../../src/media/media-vocabulary.js';
 import { MediaWorkerPool } from '../../src/media/worker/worker-pool.js';
-import type { EngineWindow, FromEngine, ToEngine } from './protocol.js';
+import { BENCH_AUDIO, type EngineWindow, type FromEngine, type ToEngine } from './protocol.js';
 
-const AUDIO: NegotiatedAudio = {
-  mid: 'audio',
-  opusPt: 111,
-  opusParameters: { minptime: '10', useinbandfec: '1' },
-  telephoneEventPt: 126,
-  audioLevelExtId: 1,
-  midExtId: 10,
-};
 
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 2);
 const pool = new MediaWorkerPool({
@@ -69,7 +60,7 @@ async function connect(prepared: Extract<ToEngine, { t: 'connect' }>['calls']): 
     answers.push({ id: p.id, port: Number(/^m=audio (\d+) /m.exec(answer)?.[1]) });
   }
   send({ t: 'answered', answers });
-  const results = await Promise.allSettled(prepared.map((p, i) => made[i]!.connectBridge(p.room, p.remote, AUDIO, p.sources)));
+  const results = await Promise.allSettled(prepared.map((p, i) => made[i]!.connectBridge(p.room, p.remote, BENCH_AUDIO, p.sources)));
   const t1 = mainThreadCpuUs();
   if (t0 !== undefined && t1 !== undefined) {
     setupUs += t1 - t0;

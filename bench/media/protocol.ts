@@ -4,7 +4,19 @@
  * phones and fake bridges).
  */
 
+import type { NegotiatedAudio } from '../../src/media/media-vocabulary.js';
+
 export type Scenario = 'A' | 'B' | 'C';
+
+/** What the fake bridges' sessions negotiate, as Jicofo's offer to the gateway would. */
+export const BENCH_AUDIO: NegotiatedAudio = {
+  mid: 'audio',
+  opusPt: 111,
+  opusParameters: { minptime: '10', useinbandfec: '1' },
+  telephoneEventPt: 126,
+  audioLevelExtId: 1,
+  midExtId: 10,
+};
 
 /** What the load side made for one call: the phone's SDP offer and the bridge's parameters. */
 export interface PreparedCall {

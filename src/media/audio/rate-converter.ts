@@ -11,19 +11,10 @@
  * direction delays by half the prototype (2 ms at ×6, 1 ms at ×3). State is per stream.
  */
 
+import { besselI0 } from './bessel.js';
+
 const TAPS_PER_PHASE = 32;
 const BETA = 5;
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < sum * 1e-12) break;
-  }
-  return sum;
-}
 
 /** The prototype low-pass at the high rate, normalised to a DC gain of 1. */
 function prototype(factor: number): Float64Array {

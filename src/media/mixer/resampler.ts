@@ -12,19 +12,10 @@
  * sums, and only Int16 outputs are clamped.
  */
 
+import { besselI0 } from '../audio/bessel.js';
+
 const HALF_LENGTH = 23; // taps on each side of the centre
 const LENGTH = HALF_LENGTH * 2 + 1;
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < sum * 1e-12) break;
-  }
-  return sum;
-}
 
 /**
  * Non-zero off-centre taps for offsets 1, 3, ..., 23 from the centre (the centre tap is 0.5),
