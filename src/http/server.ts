@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { GatewayMetrics } from './metrics.js';
 import { handleOperatorAction, isOperatorActionPath, type TransferPort } from './operator-actions.js';
+import { closeServer, listen, listeningAddress } from './listener.js';
 
 /** A dependency's health: undefined when fine, else the reason it is not. */
 export interface HealthCheck {
@@ -50,29 +51,20 @@ export class HttpApi {
     });
     // Health probes use short connections; don't let idle keep-alives hold the drain open.
     server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const address = await listen(server, this.opts.port, this.opts.host);
     this.#server = server;
-    return server.address() as AddressInfo;
+    return address;
   }
 
   /** Where the API listens, once started. */
   get address(): AddressInfo | undefined {
-    const a = this.#server?.address();
-    return a !== null && typeof a === 'object' ? a : undefined;
+    return listeningAddress(this.#server);
   }
 
   async stop(): Promise<void> {
     const s = this.#server;
     this.#server = undefined;
-    if (s === undefined) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closeServer(s);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -11,6 +11,7 @@ import { PinStoreError } from '../pin-store.js';
 import { ClientAddress } from './client-address.js';
 import { CorsPolicy } from './cors.js';
 import { queryParam } from './query.js';
+import { closeServer, listen, listeningAddress } from '../../http/listener.js';
 
 export interface DialInServerOptions {
   host: string;
@@ -70,28 +71,19 @@ export class DialInServer {
     server.headersTimeout = 10_000;
     server.requestTimeout = 15_000;
     server.maxHeadersCount = 50;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#o.port, this.#o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const address = await listen(server, this.#o.port, this.#o.host);
     this.#server = server;
-    return server.address() as AddressInfo;
+    return address;
   }
 
   get address(): AddressInfo | undefined {
-    const a = this.#server?.address();
-    return a !== null && typeof a === 'object' ? a : undefined;
+    return listeningAddress(this.#server);
   }
 
   async stop(): Promise<void> {
     const s = this.#server;
     this.#server = undefined;
-    if (s === undefined) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closeServer(s);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
