@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,15 +6,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkXmppTls } from '../../../src/check/xmpp-tls.js';
 import { loadConfig, type XmppConfig } from '../../../src/config/index.js';
-
-function opensslAvailable(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { opensslAvailable, selfSignedCertificate } from '../../support/tls-cert.js';
 
 const available = opensslAvailable();
 if (!available) console.log('skipped: xmpp-tls check: openssl not available');
@@ -41,8 +32,8 @@ describe.skipIf(!available)('the xmpp-tls check', () => {
     dir = mkdtempSync(join(tmpdir(), 'check-tls-'));
     // A certificate for the right names, but signed by nobody Node trusts: what a Prosody with
     // its own CA looks like before NODE_EXTRA_CA_CERTS is set.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=meet.test', '-addext', 'subjectAltName=DNS:meet.test,DNS:auth.meet.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    const tls = createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (s) => s.end());
+    const cert = selfSignedCertificate(dir, { commonName: 'meet.test', altNames: 'DNS:meet.test,DNS:auth.meet.test' });
+    const tls = createTlsServer({ key: readFileSync(cert.keyFile), cert: readFileSync(cert.certFile) }, (s) => s.end());
     tls.on('tlsClientError', () => undefined);
     tls.on('connection', (s) => sockets.push(s));
     servers.push(tls);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,15 +6,8 @@ import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
 import { closeXmppClient, createXmppClient } from '../../../src/xmpp/connection.js';
+import { opensslAvailable, selfSignedCertificate } from '../../support/tls-cert.js';
 
-function opensslAvailable(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const available = opensslAvailable();
 if (!available) console.log('skipped: openssl not available');
 
@@ -27,15 +19,10 @@ describe.skipIf(!available)('XMPP over direct TLS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'xmpp-tls-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=meet.test', '-addext', 'subjectAltName=DNS:meet.test',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
+    const cert = selfSignedCertificate(dir, { commonName: 'meet.test', altNames: 'DNS:meet.test' });
     server = createServer({
-      key: readFileSync(join(dir, 'key.pem')),
-      cert: readFileSync(join(dir, 'cert.pem')),
+      key: readFileSync(cert.keyFile),
+      cert: readFileSync(cert.certFile),
       SNICallback: (name, cb) => {
         sni.push(name);
         cb(null);
