@@ -73,20 +73,7 @@ describe('the gateway process', () => {
       observer.on('stanza', (s: Element) => {
         if (s.is('presence') && String(s.attrs['from']).startsWith(`${brewery}/`)) seen.push(s);
       });
-      const g = runGateway({
-        XMPP_SERVER: '127.0.0.1',
-        XMPP_PORT: String(prosody.port),
-        XMPP_DOMAIN: 'meet.test',
-        XMPP_AUTH_DOMAIN: 'auth.meet.test',
-        XMPP_MUC_DOMAIN: 'muc.meet.test',
-        XMPP_INTERNAL_MUC_DOMAIN: 'internal-muc.meet.test',
-        JIGASI_XMPP_PASSWORD: 'jigasi-pw',
-        HTTP_PORT: String(httpPort),
-        DRACHTIO_HOST: '127.0.0.1',
-        DRACHTIO_PORT: String(drachtio.connectOptions.port),
-        DRACHTIO_SECRET: 'test-secret',
-        LOG_LEVEL: 'info',
-      });
+      const g = runGateway(gatewayEnv(httpPort));
       try {
         const health = async (): Promise<number> => {
           try {
@@ -135,7 +122,7 @@ describe('the gateway process', () => {
       // --ignore-scripts skips only prestart (the build); the start script itself still runs.
       const npm = spawn('npm', ['start', '--ignore-scripts'], {
         cwd: dir,
-        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...gatewayEnv(httpPort), MEDIA_WORKERS: '0' },
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...DIAL_IN_ENV, ...gatewayEnv(httpPort), MEDIA_WORKERS: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       npm.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -175,7 +162,6 @@ describe('the gateway process', () => {
         DRACHTIO_PORT: String(drachtio.connectOptions.port),
         DRACHTIO_SECRET: 'test-secret',
         LOG_LEVEL: 'info',
-        ...DIAL_IN_ENV,
       };
     }
   });

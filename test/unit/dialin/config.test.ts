@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactedConfig } from '../../../src/config/index.js';
+import { loadConfig, redactedConfig } from '../../../src/config/index.js';
+import { configProblems, MINIMAL_ENV } from '../../support/config-problems.js';
 
-const base = { JIGASI_XMPP_PASSWORD: 'xmpp-secret' };
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig({ env: { ...base, ...env } });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('dial-in settings', () => {
   it('work out of the box: SQLite in ./data, 8-digit PINs, 90 days, a loopback listener on 8790', () => {
-    const d = loadConfig({ env: base }).dialIn;
+    const d = loadConfig({ env: MINIMAL_ENV }).dialIn;
     expect(d).toMatchObject({
       numbers: [],
       numbersFormat: 'array',
@@ -33,7 +23,7 @@ describe('dial-in settings', () => {
   it('reads numbers, Redis and the lookup token, and keeps secrets out of the logged config', () => {
     const c = loadConfig({
       env: {
-        ...base,
+        ...MINIMAL_ENV,
         DIAL_IN_NUMBERS: 'DE:+49 30 1234567',
         MAPPER_STORE: 'redis',
         MAPPER_REDIS_URL: 'redis://redis.internal:6379/2',
@@ -49,7 +39,7 @@ describe('dial-in settings', () => {
   });
 
   it('lists every bad dial-in setting at once', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       DIAL_IN_NUMBERS: 'Germany:+49',
       MAPPER_STORE: 'mongo',
       MAPPER_PIN_DIGITS: '4',
@@ -59,6 +49,6 @@ describe('dial-in settings', () => {
     for (const name of ['DIAL_IN_NUMBERS', 'MAPPER_STORE', 'MAPPER_PIN_DIGITS', 'DIALIN_LOOKUP_TOKEN', 'DIALIN_TRUSTED_PROXIES']) {
       expect(problems.some((p) => p.startsWith(`${name}:`)), name).toBe(true);
     }
-    expect(problemsOf({ MAPPER_STORE: 'redis', MAPPER_REDIS_URL: 'redis://:pw@host:6379' }).join()).toContain('MAPPER_REDIS_PASSWORD');
+    expect(configProblems({ MAPPER_STORE: 'redis', MAPPER_REDIS_URL: 'redis://:pw@host:6379' }).join()).toContain('MAPPER_REDIS_PASSWORD');
   });
 });
