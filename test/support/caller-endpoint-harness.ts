@@ -4,6 +4,7 @@ import type { CodecName } from '../../src/media/codecs/index.js';
 import { PortAllocator } from '../../src/media/port-allocator.js';
 import { ToneGenerator } from './audio.js';
 import { RtpPhone, type OfferOptions, type RtpPhoneOptions } from './rtp-phone.js';
+import { pollUntil } from './until.js';
 
 export const anyPort = new PortAllocator({ min: 0, max: 0 });
 
@@ -80,11 +81,7 @@ export function concat(frames: readonly Int16Array[]): Int16Array {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `predicate` every 10 ms until true, or throws after `timeoutMs`. */
+/** Polls `predicate` every 10 ms until true, or throws after `timeoutMs` of awake time (see support/until). */
 export async function until(predicate: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
+  await pollUntil(predicate, timeoutMs, () => `timed out after ${timeoutMs} ms waiting for ${what}`);
 }

@@ -10,6 +10,7 @@ import { createCodec, type AudioCodec, type CodecName } from '../../src/media/co
 import { DtmfReceiver, DtmfSender } from '../../src/media/rtp/dtmf.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { ToneGenerator } from './audio.js';
+import { pollUntil } from './until.js';
 
 const STATIC_PT: Partial<Record<CodecName, number>> = { PCMU: 0, PCMA: 8, G722: 9 };
 
@@ -185,11 +186,7 @@ export class RtpPhone {
 
   /** Resolves once `count` packets (in total) have been received. */
   async waitForPackets(count: number, timeoutMs = 2000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.received.length < count) {
-      if (Date.now() > deadline) throw new Error(`phone received ${this.received.length} of ${count} packets in ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(() => this.received.length >= count, timeoutMs, () => `phone received ${this.received.length} of ${count} packets in ${timeoutMs} ms`);
   }
 
   async close(): Promise<void> {

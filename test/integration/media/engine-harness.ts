@@ -8,6 +8,7 @@ import type { EngineCallMedia } from '../../../src/media/engine/index.js';
 import type { CodecName } from '../../../src/media/codecs/index.js';
 import { FAKE_NEGOTIATED_AUDIO, type FakeBridgeEndpoint, type FakeConference } from '../../support/fake-bridge-audio.js';
 import { RtpPhone } from '../../support/rtp-phone.js';
+import { pollUntil } from '../../support/until.js';
 import { afterEach } from 'vitest';
 
 export const ROOM = 'room1@conference.meet.jitsi';
@@ -56,13 +57,9 @@ export function answerPhone(call: EngineCallMedia, phone: RtpPhone, direction?: 
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every 20 ms until it returns true; throws after `timeoutMs`. */
+/** Polls `check` until it returns true; throws after `timeoutMs` of awake time (see support/until). */
 export async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+  await pollUntil(check, timeoutMs, () => `timed out waiting for ${what}`);
 }
 
 /** Closes whatever a test opened, in an order that never leaves a sender without its receiver. */
