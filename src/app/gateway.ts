@@ -101,6 +101,8 @@ export class Gateway {
       opusComplexity: config.media.opusComplexity,
       // In FreeSWITCH mode FreeSWITCH faces the phone; its leg to the engine stays plain RTP on loopback.
       callerSrtp: freeswitchMode ? ('off' as const) : config.media.callerSrtp,
+      // FreeSWITCH reports with the phone itself; RTCP on its loopback leg would measure nothing.
+      callerRtcp: freeswitchMode ? ('off' as const) : config.media.callerRtcp,
       noiseSuppression: config.media.noiseSuppression,
       // In FreeSWITCH mode the engine's caller side faces FreeSWITCH, silent while not bridged: the
       // phone's RTP is watched on the bridged leg instead (media/freeswitch/packet-flow-watch.ts).

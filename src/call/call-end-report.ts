@@ -26,7 +26,8 @@ function recordQuality(m: GatewayMetrics, s: CallSnapshot, end: CallEnd): void {
     m.mediaJitterSeconds.observe({ side: 'bridge' }, bridge.jitterMs / 1000);
     m.mediaLossRatio.observe({ side: 'bridge' }, bridge.lossPct / 100);
   }
-  if (bridge.rttAvgMs !== null) m.mediaRttSeconds.observe(bridge.rttAvgMs / 1000);
+  if (bridge.rttAvgMs !== null) m.mediaRttSeconds.observe({ side: 'bridge' }, bridge.rttAvgMs / 1000);
+  if (phone.rttAvgMs !== null) m.mediaRttSeconds.observe({ side: 'caller' }, phone.rttAvgMs / 1000);
   // Only a call someone talked on has a meaningful score.
   if (s.answeredAt === null) return;
   if (phoneToMeeting.mos !== null) m.callMos.observe({ direction: 'phone_to_meeting' }, phoneToMeeting.mos);

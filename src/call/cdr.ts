@@ -41,9 +41,13 @@ export interface CallDetailRecord {
   quality: {
     phoneToMeeting: DirectionSummary;
     meetingToPhone: DirectionSummary;
+    /** Average round trip to the bridge. */
     rttAvgMs: number | null;
     /** Share of our audio the bridge reported lost, %. */
     bridgeRemoteLossPct: number | null;
+    /** Average round trip to the phone, and the share of our audio it reported lost, %: null for phones without RTCP. */
+    phoneRttAvgMs: number | null;
+    phoneRemoteLossPct: number | null;
   };
 }
 
@@ -85,6 +89,8 @@ export function callDetailRecord(s: CallSnapshot, end: CallEnd, mediaMode: strin
       meetingToPhone: summary(s.quality.meetingToPhone),
       rttAvgMs: s.quality.bridge.rttAvgMs,
       bridgeRemoteLossPct: s.quality.bridge.remoteLossPct,
+      phoneRttAvgMs: s.quality.phone.rttAvgMs,
+      phoneRemoteLossPct: s.quality.phone.remoteLossPct,
     },
   };
 }

@@ -95,6 +95,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'OPUS_COMPLEXITY', default: '1', description: 'Opus encoder complexity 0-10 toward the bridge (1: a third of the CPU of 5 for telephone speech, see README)' },
   { name: 'MEDIA_WORKERS', default: 'auto', description: 'Media worker threads: auto (one per CPU the process may use), a number, or 0 to run media in the main thread' },
   { name: 'CALLER_SRTP', default: 'optional', description: "SDES-SRTP on the phone's RTP: off (RTP/SAVP offers get 488), optional (SRTP when the phone offers it; our offers carry keys on RTP/AVP) or required (plain offers get 488; our offers are RTP/SAVP)" },
+  { name: 'CALLER_RTCP', default: 'on', description: "RTCP with phones in direct mode, for their round trip and loss in call quality: on (over rtcp-mux when the phone offers it, else over a second port of the range, RTP port + 1 when free), mux (only over rtcp-mux: no second port) or off" },
   { name: 'NOISE_SUPPRESSION', default: 'false', description: "RNNoise on the caller's audio before it goes to the meeting; an INVITE's X-Noise-Suppression header (on or off) overrides it for that call" },
   // timeouts
   { name: 'JIGASI_JVB_TIMEOUT', default: '30000', description: 'ms to wait for the conference to offer media (session-initiate)' },

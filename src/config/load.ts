@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CallerSrtpPolicy } from '../media/caller/sdes.js';
+import type { CallerRtcpMode } from '../media/caller/endpoint-types.js';
 import { availableParallelism } from 'node:os';
 import { parseDialInNumbers } from './dial-in-numbers.js';
 import { FIELDS, FIELD_NAMES } from './fields.js';
@@ -255,6 +256,7 @@ function build(r: FieldReader, readFile: (p: string) => string, version: string)
       opusComplexity: r.int('OPUS_COMPLEXITY', 0, 10),
       workers: r.optional('MEDIA_WORKERS', parseWorkerCount) ?? availableParallelism(),
       callerSrtp: r.optional('CALLER_SRTP', (s) => parseEnum<CallerSrtpPolicy>(s, ['off', 'optional', 'required'])) ?? 'optional',
+      callerRtcp: r.optional('CALLER_RTCP', (s) => parseEnum<CallerRtcpMode>(s, ['on', 'mux', 'off'])) ?? 'on',
       noiseSuppression: r.bool('NOISE_SUPPRESSION'),
     },
     timeouts: {

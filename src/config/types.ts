@@ -1,6 +1,7 @@
 /** The gateway's whole configuration, parsed and validated once at startup (see load.ts). */
 
 import type { CallerSrtpPolicy } from '../media/caller/sdes.js';
+import type { CallerRtcpMode } from '../media/caller/endpoint-types.js';
 import type { DialInNumber } from './dial-in-numbers.js';
 import type { ReferPolicy } from './refer-policy.js';
 
@@ -145,6 +146,8 @@ export interface MediaConfig {
   workers: number;
   /** SDES-SRTP on the phone's RTP (CALLER_SRTP, optional). */
   callerSrtp: CallerSrtpPolicy;
+  /** RTCP with phones (CALLER_RTCP, on). */
+  callerRtcp: CallerRtcpMode;
   /** RNNoise on the caller's audio unless a call's header says otherwise (NOISE_SUPPRESSION, false). */
   noiseSuppression: boolean;
 }

@@ -35,7 +35,7 @@ export class GatewayMetrics {
   readonly mediaWorkerRestartsTotal: Counter;
   readonly callMos: Histogram<'direction'>;
   readonly mediaLossRatio: Histogram<'side'>;
-  readonly mediaRttSeconds: Histogram;
+  readonly mediaRttSeconds: Histogram<'side'>;
   readonly callEndReasonsTotal: Counter<'reason' | 'ended_by'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -128,7 +128,8 @@ export class GatewayMetrics {
     });
     this.mediaRttSeconds = new Histogram({
       name: `${PREFIX}media_rtt_seconds`,
-      help: 'Average round trip to the bridge over a call (RTCP receiver reports), at its end',
+      help: 'Average round trip over a call, at its end, from RTCP receiver reports: side=bridge to the videobridge, side=caller to the phone (phones that exchange RTCP)',
+      labelNames: ['side'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8],
       registers: [r],
     });

@@ -52,6 +52,13 @@ export interface CallMediaStats {
     srtpDropped?: number;
     /** Frames of the caller's audio noise suppression has run on, when the call has it. */
     denoisedFrames?: number;
+    /** Round trip to the phone from its RTCP reports (LSR/DLSR): latest, and sum and count of every sample. */
+    rttMs?: number;
+    rttMsSum?: number;
+    rttSamples?: number;
+    /** The phone's own view of the audio we send it (its report blocks about our SSRC). */
+    remotePacketsLost?: number;
+    remoteJitterMs?: number;
   };
   bridge: {
     packetsReceived: number;

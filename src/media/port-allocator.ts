@@ -91,6 +91,34 @@ export class PortAllocator {
     throw new PortExhaustedError(this.range, address);
   }
 
+  /**
+   * A socket for something a call can do without (the phone's RTCP): `preferred` when it is free,
+   * else any port, but never the range's last free one, which a call still needs for its media.
+   * Undefined when there is no such port.
+   */
+  async bindSpare(address: string, preferred: number): Promise<BoundUdpSocket | undefined> {
+    if (this.anyPort) {
+      const socket = (await bindSocket(address, preferred).catch(() => undefined)) ?? (await bindSocket(address, 0));
+      return this.#wrap(socket, address, undefined);
+    }
+    if (this.#held.size + 2 > this.range.max - this.range.min + 1) return undefined;
+    if (preferred >= this.range.min && preferred <= this.range.max && !this.#held.has(preferred)) {
+      this.#held.add(preferred);
+      try {
+        return this.#wrap(await bindSocket(address, preferred), address, preferred);
+      } catch (err) {
+        this.#held.delete(preferred);
+        if (!isPortBusy(err)) throw err;
+      }
+    }
+    try {
+      return await this.bind(address);
+    } catch (err) {
+      if (err instanceof PortExhaustedError) return undefined;
+      throw err;
+    }
+  }
+
   #wrap(socket: dgram.Socket, address: string, heldPort: number | undefined): BoundUdpSocket {
     let released: Promise<void> | undefined;
     const port = socket.address().port;

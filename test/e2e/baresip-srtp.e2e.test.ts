@@ -87,6 +87,9 @@ function srtpSuite(mode: 'direct' | 'freeswitch'): void {
       expect(shot.phoneSrtp).toMatch(/^AES_CM_128_HMAC_SHA1_(80|32)$/);
       // libsrtp's packets all authenticate here.
       expect(shot.quality.phone.packetsReceived).toBeGreaterThan(100);
+      // So do its SRTCP reports, and it reads ours: their answers give the round trip.
+      await until(() => h.gateway.registry.all()[0]?.snapshot().quality.phone.rttMs != null, 20_000, `a round trip over SRTCP\n${h.diagnostics()}`);
+      expect(h.gateway.registry.all()[0]!.snapshot().quality.phone.rttMs).toBeLessThan(1000);
     }
 
     const mark = phone.output.length;

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallSnapshot } from '../../src/call/call-snapshot.js';
 import { detectTones } from '../support/audio.js';
 import { Baresip, baresipAvailable } from '../support/baresip.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
@@ -101,6 +102,29 @@ function callSuite(mode: 'direct' | 'freeswitch'): void {
     await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
     expect(h.gateway.media.activeCalls).toBe(0);
     await expectMeetingHeard(phone);
+  }, 60_000);
+
+  it.skipIf(mode !== 'direct')("measures the round trip to baresip from its RTCP reports (GET /calls' phone leg)", async () => {
+    const { phone } = await talk('4002', 'Baresip Rtcp', ['g711']);
+    // baresip reports every few seconds; the first of ours answers its first, its next one carries the round trip.
+    let q: CallSnapshot['quality'] | undefined;
+    await until(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${h.gateway.http.address?.port}/calls`);
+        q = ((await res.json()) as { calls: CallSnapshot[] }).calls[0]?.quality;
+        return q !== undefined && q.phone.rttMs !== null;
+      },
+      20_000,
+      `the phone's round trip\n${h.diagnostics()}`,
+    );
+    if (q === undefined) throw new Error('no call listed');
+    expect(q.phone.rttMs!).toBeGreaterThanOrEqual(0);
+    expect(q.phone.rttMs!).toBeLessThan(1000);
+    expect(q.phone.remoteLossPct).toBe(0);
+    expect(q.meetingToPhone.rttMs).not.toBeNull();
+    console.log(`baresip ${mode}: round trip to the phone ${q.phone.rttMs} ms (bridge ${q.bridge.rttMs} ms)`);
+    phone.hangup();
+    await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
   }, 60_000);
 }
 

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../src/call/call-snapshot.js';
+import { RtcpPeer } from '../support/rtcp-peer.js';
 import type { CallDetailRecord } from '../../src/call/cdr.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
 import { prosodyAvailable } from '../support/prosody.js';
@@ -92,6 +93,14 @@ describe.skipIf(!available)('each call, visible: GET /calls, CDRs and metrics', 
     b.ph.dropRatio = 0.05;
     const clean = await h.connectedCall(a.ph, a.room, a.conf, 'Clean Phone');
     const lossy = await h.connectedCall(b.ph, b.room, b.conf, 'Lossy Phone');
+    // The clean phone also reports over RTCP, from a port of its own (the gateway learns it from
+    // the first report: symmetric RTCP); the lossy one sends none, as many phones do.
+    const rtcp = await RtcpPeer.ownSocket();
+    cleanups.push(() => rtcp.close());
+    const answer = clean.call.ok?.body ?? '';
+    rtcp.sendTo('127.0.0.1', Number(/^a=rtcp:(\d+)/m.exec(answer)?.[1] ?? Number(/^m=audio (\d+)/m.exec(answer)![1]) + 1));
+    rtcp.lostOfTheirs = 2;
+    rtcp.sendEmptyReport();
     for (const x of [a, b]) {
       x.conf.start();
       x.ph.startTone(1700);
@@ -106,7 +115,7 @@ describe.skipIf(!available)('each call, visible: GET /calls, CDRs and metrics', 
         list = await calls();
         return [byName(list, 'Clean Phone'), byName(list, 'Lossy Phone')].every(
           (c) => c !== undefined && c.quality.phone.packetsReceived >= 200 && c.quality.bridge.rttMs !== null,
-        );
+        ) && byName(list, 'Clean Phone')?.quality.phone.rttMs !== null;
       },
       FIRST_RTT_WITHIN_MS + 4000,
       'audio and a round trip on both calls',
@@ -130,6 +139,12 @@ describe.skipIf(!available)('each call, visible: GET /calls, CDRs and metrics', 
     expect(good.quality.bridge.rttMs).toBeGreaterThanOrEqual(0);
     expect(good.quality.bridge.rttMs).toBeLessThan(1000);
     expect(good.quality.meetingToPhone.packets).toBeGreaterThan(0);
+    // The phone's reports: its round trip (added to the bridge's, end to end) and its loss of ours.
+    expect(good.quality.phone.rttMs).toBeGreaterThanOrEqual(0);
+    expect(good.quality.phone.rttMs).toBeLessThan(1000);
+    expect(good.quality.phone.remotePacketsLost).toBe(2);
+    expect(good.quality.meetingToPhone.rttMs).toBeCloseTo(good.quality.phone.rttMs! + good.quality.bridge.rttMs!, 0);
+    expect(bad.quality.phone).toMatchObject({ rttMs: null, remoteLossPct: null });
     expect(good.quality.phoneToMeeting.mos).toBeGreaterThan(4);
     expect(bad.quality.phoneToMeeting.mos).toBeLessThan(good.quality.phoneToMeeting.mos! - 0.3);
     if (process.env['CALLS_SAMPLE'] !== undefined) console.log(JSON.stringify({ calls: list }, null, 2));
@@ -141,8 +156,10 @@ describe.skipIf(!available)('each call, visible: GET /calls, CDRs and metrics', 
     expect(cdr.answeredAt).not.toBeNull();
     expect(cdr.talkSeconds).toBeGreaterThan(0);
     expect(cdr.quality.rttAvgMs).not.toBeNull();
+    expect(cdr.quality.phoneRttAvgMs).not.toBeNull();
     const lossyCdr = await cdrOf('Lossy Phone');
     expect(lossyCdr.quality.phoneToMeeting.lossPct).toBeGreaterThan(4);
+    expect(lossyCdr.quality.phoneRttAvgMs).toBeNull();
     expect(lossyCdr.quality.phoneToMeeting.mos).toBeLessThan(cdr.quality.phoneToMeeting.mos! - 0.3);
     expect(b.ph.dropped).toBeGreaterThan(0);
   });

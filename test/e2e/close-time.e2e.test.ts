@@ -64,10 +64,12 @@ describe.skipIf(!available)('closing calls on a saturated machine', () => {
 
       const hist = await h.gateway.metrics.callCloseSeconds.get();
       const count = hist.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
-      const within2s = hist.values.find((v) => v.metricName?.endsWith('_bucket') && v.labels['le'] === 2)?.value ?? 0;
-      console.log(`close under load: ${CALLS} calls gone ${wallMs.toFixed(0)} ms after their BYEs; ${within2s}/${count} closes within 2 s`);
+      const bucket = (le: number): number => hist.values.find((v) => v.metricName?.endsWith('_bucket') && v.labels['le'] === le)?.value ?? 0;
+      // Each close by itself: within the first histogram bucket that holds the bound and its slack.
+      const boundLe = [0.5, 1, 2, 5].find((le) => le * 1000 >= CLOSE_BOUND_MS + SCHEDULING_SLACK_MS) ?? Infinity;
+      console.log(`close under load: ${CALLS} calls gone ${wallMs.toFixed(0)} ms after their BYEs; ${bucket(2)}/${count} closes within 2 s, ${bucket(boundLe)} within ${boundLe} s`);
       expect(count).toBe(CALLS);
-      expect(within2s).toBe(CALLS);
+      expect(bucket(boundLe)).toBe(CALLS);
     } finally {
       burner?.kill('SIGKILL');
       burner = undefined;

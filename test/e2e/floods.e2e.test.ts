@@ -4,11 +4,11 @@
  * range that runs out turns new calls away with 503, and the gateway takes calls again once a
  * call ends and frees its ports.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectTones } from '../support/audio.js';
 import type { InjectedRequest } from '../support/drachtio-double/index.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
+import { freeConsecutivePorts } from '../support/free-ports.js';
 import { prosodyAvailable } from '../support/prosody.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import * as sip from '../support/sip-messages.js';
@@ -22,34 +22,13 @@ const WEB_TONES = [600, 1300];
 const PHONE_TONE = 1700;
 const FLOODER = { address: '192.0.2.66', port: 5060 };
 
-/** Two consecutive free UDP ports on 127.0.0.1: exactly one call's media (phone side + bridge side). */
-async function freePortPair(): Promise<number> {
-  const bind = (port: number): Promise<Socket | undefined> =>
-    new Promise((resolve) => {
-      const s = createSocket('udp4');
-      s.once('error', () => {
-        s.close();
-        resolve(undefined);
-      });
-      s.bind(port, '127.0.0.1', () => resolve(s));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * 20000);
-    const a = await bind(base);
-    const b = a === undefined ? undefined : await bind(base + 1);
-    a?.close();
-    b?.close();
-    if (a !== undefined && b !== undefined) return base;
-  }
-  throw new Error('no two consecutive free UDP ports');
-}
-
 describe.skipIf(!available)('floods and exhausted resources', () => {
   let h: GatewayHarness;
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    const base = await freePortPair();
+    // Exactly one call's media: the phone side and the bridge side (no port to spare for RTCP).
+    const base = await freeConsecutivePorts(2);
     h = await GatewayHarness.start(
       { SIP_RATE_LIMIT: '10', SIP_RATE_LIMIT_BURST: '20', JIGASI_PORT_MIN: String(base), JIGASI_PORT_MAX: String(base + 1) },
       { keepPortRange: true },

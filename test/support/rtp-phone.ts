@@ -40,6 +40,9 @@ export interface OfferOptions {
   port?: number;
   address?: string;
   direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** a=rtcp-mux (RTCP on the RTP port), or a=rtcp:<port> (RFC 3605). */
+  rtcpMux?: boolean;
+  rtcpPort?: number;
 }
 
 export class RtpPhone {
@@ -68,6 +71,8 @@ export class RtpPhone {
   #frameSource: (() => Int16Array) | undefined;
   #dtmfOut: DtmfSender | undefined;
   #closed = false;
+  /** RTCP arriving on the RTP port (rtcp-mux); without a handler it is ignored. */
+  onRtcp: ((packet: Buffer, from: { address: string; port: number }) => void) | undefined;
 
   static async create(options: RtpPhoneOptions): Promise<RtpPhone> {
     return new RtpPhone(options, await bindLoopback());
@@ -115,6 +120,8 @@ export class RtpPhone {
       lines.push(`a=rtpmap:${this.telephoneEventPt} telephone-event/${c.rtpClockRate}`, `a=fmtp:${this.telephoneEventPt} 0-16`);
     }
     lines.push('a=ptime:20', `a=${options.direction ?? 'sendrecv'}`);
+    if (options.rtcpMux === true) lines.push('a=rtcp-mux');
+    if (options.rtcpPort !== undefined) lines.push(`a=rtcp:${options.rtcpPort}`);
     return `${lines.join('\r\n')}\r\n`;
   }
 
@@ -200,6 +207,11 @@ export class RtpPhone {
 
   #listen(socket: dgram.Socket): void {
     socket.on('message', (msg, rinfo) => {
+      const second = msg.length > 1 ? (msg[1] as number) : 0;
+      if (second >= 192 && second <= 223) {
+        this.onRtcp?.(msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      }
       let view;
       try {
         view = parseRtp(msg);

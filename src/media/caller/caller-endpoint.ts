@@ -17,13 +17,14 @@
  * each re-INVITE → close() (idempotent; releases the port, stops every timer, and rejects a
  * pending play()/playAndCollect() with PromptCancelledError('closed')).
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { silentLogger, type Logger } from '../../log.js';
 import type { CallerInteraction, DigitCollectOptions, PromptName } from '../media-vocabulary.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
 import type { AudioCodec } from '../codecs/codec.js';
 import { createCodec } from '../codecs/factory.js';
 import { dtmfEventCode } from '../rtp/dtmf.js';
+import { CallerRtcp } from './caller-rtcp.js';
 import { PromptInteraction } from './caller-interaction.js';
 import { DigitCollector } from './digit-collector.js';
 import { DigitSourceMerger, type DigitSource } from './digit-sources.js';
@@ -57,6 +58,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   readonly #options: CallerEndpointOptions;
   readonly #announced: string;
   readonly #sessionId = String(randomInt(1, 2 ** 47));
+  /** RTCP CNAME: random per call (RFC 7022), so it says nothing about the host or the caller. */
+  readonly #cname = randomBytes(12).toString('base64url');
   readonly #timeout: MediaTimeoutWatch;
   readonly #clock: FrameClock;
   readonly #player: PromptPlayer;
@@ -73,6 +76,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   #sender: CallerRtpSender | undefined;
   #receiver: CallerRtpReceiver | undefined;
   #pcmHandler: ((frame: Int16Array) => void) | undefined;
+  #rtcp: CallerRtcp | undefined;
   #lastExternalTickMs = -Infinity;
   #closing: Promise<void> | undefined;
 
@@ -81,9 +85,12 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
       throw new CallerMediaStateError(`binding ${options.bindAddress} needs an announcedAddress for SDP`);
     }
     const bound = await options.portAllocator.bind(options.bindAddress);
-    const transport = new CallerRtpTransport(bound, options.logger ?? silentLogger(), {
-      relatchAfterSilenceMs: options.relatchAfterSilenceMs,
-    });
+    let rtcp;
+    if ((options.rtcp ?? 'on') === 'on') {
+      // RTCP is worth a port only while the range has ports to spare; a call never fails for it.
+      rtcp = await options.portAllocator.bindSpare(options.bindAddress, bound.port + 1).catch(() => undefined);
+    }
+    const transport = new CallerRtpTransport(bound, options.logger ?? silentLogger(), { relatchAfterSilenceMs: options.relatchAfterSilenceMs }, rtcp);
     return new CallerEndpoint(options, bound.address, transport);
   }
 
@@ -288,6 +295,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
       latch: this.#transport.latch,
       drops: this.#transport.drops,
       srtp: this.#transport.encrypted ? this.#params?.srtp?.suite : undefined,
+      rtcp: this.#rtcp?.stats(),
       mediaTimedOut: this.#timeout.timedOut,
     });
   }
@@ -298,6 +306,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     this.#player.close();
     this.#collector.close();
     this.#clock.stop();
+    this.#rtcp?.stop();
     this.#timeout.close();
     this.#pcmHandler = undefined;
     try {
@@ -323,6 +332,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
       sessionId: this.#sessionId,
       sessionVersion,
       ...(this.#srtp !== undefined ? { srtp: this.#srtp } : {}),
+      ...(this.#transport.rtcpPort !== undefined ? { rtcpPort: this.#transport.rtcpPort } : {}),
     };
   }
 
@@ -350,6 +360,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     this.#params = params;
     this.#transport.setSignalled(params.remoteAddress, params.remotePort);
     this.#transport.setSrtp(params.srtp, this.#srtp?.key);
+    this.#transport.setRtcp(params.rtcpMux, params.remoteRtcpPort);
+    this.#updateRtcp(params.codec.rtpClockRate);
     // Only a two-way call owes us packets; many phones send nothing while they hold.
     this.#timeout.arm(params.direction === 'sendrecv');
     this.#logger.debug(
@@ -363,13 +375,26 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     accepts: (pt) => this.#receiver!.accepts(pt),
     onPacket: (view, length, now) => {
       this.#timeout.packet(now);
+      this.#rtcp?.onRtp(view.ssrc, view.sequenceNumber, view.timestamp, now);
       this.#receiver!.receive(view, length, now);
     },
+    onRtcp: (packet, now) => this.#rtcp?.onRtcp(packet, now),
     onLatched: (address, port) => {
       this.#logger.info({ address, port }, 'caller RTP latched');
       this.emit('latched', address, port);
     },
   };
+
+  /** Reports with the phone once the call can exchange them (CALLER_RTCP, rtcp-mux or our RTCP port). */
+  #updateRtcp(clockRate: number): void {
+    if (this.#rtcp !== undefined) {
+      this.#rtcp.setClockRate(clockRate);
+      return;
+    }
+    const sender = this.#sender;
+    if ((this.#options.rtcp ?? 'on') === 'off' || !this.#transport.hasRtcp || sender === undefined) return;
+    this.#rtcp = CallerRtcp.start(sender, { clockRate, cname: this.#cname, intervalMs: this.#options.rtcpIntervalMs }, (packet) => this.#transport.sendRtcp(packet));
+  }
 
   #sendFrame(frame: Int16Array, now: number): void {
     const sender = this.#sender;

@@ -1,5 +1,6 @@
 /** Options, events and statistics of CallerEndpoint. */
 import type { Logger } from '../../log.js';
+import type { CallerRtcpStats } from './caller-rtcp.js';
 import type { OpusCodecOptions } from '../codecs/opus.js';
 import type { PortAllocator } from '../port-allocator.js';
 import type { DigitSource } from './digit-sources.js';
@@ -26,6 +27,13 @@ export interface CallerEndpointOptions {
   codecs?: readonly CallerCodecName[];
   /** CALLER_SRTP: SDES-SRTP on this endpoint's RTP (default 'off'). */
   srtp?: CallerSrtpPolicy;
+  /**
+   * CALLER_RTCP: 'on' (default) reports with the phone over rtcp-mux when it offers that, else
+   * over a second port (RTP + 1 when free); 'mux' only over rtcp-mux (no second port); 'off'.
+   */
+  rtcp?: CallerRtcpMode;
+  /** Nominal interval between our reports (default 5 s, randomised ±50%). */
+  rtcpIntervalMs?: number;
   /** Needed for play()/playAndCollect(). */
   prompts?: PromptSource;
   jitter?: ReceiverJitterOptions;
@@ -42,6 +50,8 @@ export type CallerEndpointEvents = {
   /** We now send to this source of the caller's RTP (first packet, NAT rebinding, move). */
   latched: [address: string, port: number];
 };
+
+export type CallerRtcpMode = 'on' | 'mux' | 'off';
 
 export interface CallerEndpointStats {
   codec: CallerCodecName | undefined;
@@ -69,6 +79,8 @@ export interface CallerEndpointStats {
   mediaTimedOut: boolean;
   /** The SRTP suite in use; undefined on plain RTP. */
   srtp: SdesSuite | undefined;
+  /** RTCP with the phone: our reports, theirs, and what theirs told (round trip, their loss of our stream); undefined without RTCP. */
+  rtcp: CallerRtcpStats | undefined;
   dropped: TransportDrops & { staleSsrc: number };
 }
 
@@ -84,6 +96,7 @@ export interface StatsSources {
   latch: SymmetricRtpLatch;
   drops: Readonly<TransportDrops>;
   srtp: SdesSuite | undefined;
+  rtcp: CallerRtcpStats | undefined;
   mediaTimedOut: boolean;
 }
 
@@ -114,6 +127,7 @@ export function collectStats(s: StatsSources): CallerEndpointStats {
     suppressedFrames: tx?.suppressed ?? 0,
     mediaTimedOut: s.mediaTimedOut,
     srtp: s.srtp,
+    rtcp: s.rtcp,
     dropped: { ...s.drops, staleSsrc: rx?.staleSsrc ?? 0 },
   };
 }

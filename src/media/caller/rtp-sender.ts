@@ -56,6 +56,8 @@ export class CallerRtpSender {
   #nextTs: number;
   #lastTickMs = -1;
   #markerNext = true;
+  #lastSentTs = 0;
+  #lastSentMs = -1;
 
   constructor(format: SenderFormat, transmit: RtpTransmit, ssrc?: number) {
     this.ssrc = ssrc ?? randomInt(1, 0xffffffff);
@@ -87,6 +89,11 @@ export class CallerRtpSender {
 
   get counters(): Readonly<SenderCounters> {
     return this.#counters;
+  }
+
+  /** RTP timestamp of the last packet sent, and the tick time it went at (-1 before any): for sender reports. */
+  get lastSent(): { timestamp: number; atMs: number } {
+    return { timestamp: this.#lastSentTs, atMs: this.#lastSentMs };
   }
 
   get canSendDtmf(): boolean {
@@ -167,6 +174,8 @@ export class CallerRtpSender {
     const length = writeRtp(init, buf, 0);
     this.#counters.packets++;
     this.#counters.bytes += length;
+    this.#lastSentTs = timestamp;
+    this.#lastSentMs = this.#lastTickMs;
     this.#transmit(buf, length);
   }
 

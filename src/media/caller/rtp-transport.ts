@@ -1,13 +1,19 @@
 /**
- * The caller leg's UDP socket: validates what arrives, applies the symmetric-RTP latch, and sends
+ * The caller leg's UDP sockets: validates what arrives, applies the symmetric-RTP latch, and sends
  * to wherever the latch points. Packets that are not our RTP are dropped here and counted by
  * reason, so a port scanner or a stale stream of an earlier call costs one parse and a counter.
+ *
+ * RTCP goes over the RTP port when rtcp-mux was agreed, else over a second socket when the call
+ * has one. Only RTCP from the address the phone's RTP comes from is read, and reports go back to
+ * where the phone's RTCP came from (symmetric RTCP, RFC 4961: right behind NAT), until then to the
+ * RTCP port its SDP names (a=rtcp), and nowhere while it names none and has sent none.
  */
 import type { RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../log.js';
 import type { SrtpSession } from '../bridge/srtp/srtp-session.js';
 import type { BoundUdpSocket } from '../port-allocator.js';
 import { createRtpPacketView, tryParseRtp, type RtpPacketView } from '../rtp/packet.js';
+import { isRtcp } from '../rtp/rtcp.js';
 import { SymmetricRtpLatch, type LatchOptions } from './latch.js';
 import { createSdesSession } from './sdes.js';
 import type { NegotiatedSrtp } from './sdp-types.js';
@@ -18,6 +24,8 @@ export interface RtpPacketSink {
   /** A valid packet from the latched source. `view` is reused for the next packet. */
   onPacket(view: RtpPacketView, length: number, nowMs: number): void;
   onLatched(address: string, port: number): void;
+  /** A compound RTCP packet from the phone's address (decrypted on SRTP calls). */
+  onRtcp?(packet: Buffer, nowMs: number): void;
 }
 
 export interface TransportDrops {
@@ -27,7 +35,7 @@ export interface TransportDrops {
   payloadType: number;
   /** Valid RTP from a second source while the latched one was alive (latch rule 4). */
   foreignSource: number;
-  /** RTCP multiplexed on the RTP port (we do not use the caller's reports yet). */
+  /** RTCP not read: the call has no RTCP, or it came from another address than the phone's RTP. */
   rtcp: number;
   /** Anything before the SDP was negotiated. */
   unconfigured: number;
@@ -65,14 +73,72 @@ export class CallerRtpTransport {
   #sink: RtpPacketSink | undefined;
   #srtp: SrtpContext | undefined;
   #closed = false;
+  readonly #rtcpBound: BoundUdpSocket | undefined;
+  #rtcpMux = false;
+  #remoteRtcpPort: number | undefined;
+  /** Where the phone's RTCP comes from, on the separate port. */
+  #rtcpSource: { address: string; port: number } | undefined;
 
-  constructor(bound: BoundUdpSocket, logger: Logger, latch: LatchOptions = {}) {
+  constructor(bound: BoundUdpSocket, logger: Logger, latch: LatchOptions = {}, rtcp?: BoundUdpSocket) {
     this.#bound = bound;
     this.#logger = logger;
     this.#latch = new SymmetricRtpLatch(latch);
     bound.socket.on('message', this.#onMessage);
     // Without a listener an 'error' event would throw out of the event loop.
     bound.socket.on('error', (err) => this.#logger.warn({ err }, 'caller RTP socket error'));
+    this.#rtcpBound = rtcp;
+    if (rtcp !== undefined) {
+      rtcp.socket.on('message', this.#onRtcpPort);
+      rtcp.socket.on('error', (err) => this.#logger.warn({ err }, 'caller RTCP socket error'));
+    }
+  }
+
+  /** Our RTCP port when the call has one besides the RTP port. */
+  get rtcpPort(): number | undefined {
+    return this.#rtcpBound?.port;
+  }
+
+  /** RTCP over the RTP port (rtcp-mux agreed), and the phone's RTCP port from its SDP. */
+  setRtcp(mux: boolean, remotePort: number | undefined): void {
+    this.#rtcpMux = mux;
+    if (remotePort !== this.#remoteRtcpPort) this.#rtcpSource = undefined;
+    this.#remoteRtcpPort = remotePort;
+  }
+
+  /** Whether RTCP can be exchanged with the phone at all (mux, or our own RTCP port). */
+  get hasRtcp(): boolean {
+    return this.#rtcpMux || this.#rtcpBound !== undefined;
+  }
+
+  /** Sends one compound RTCP packet to the phone; false when there is nowhere to send it yet. */
+  sendRtcp(packet: Buffer): boolean {
+    const address = this.#latch.targetAddress;
+    if (this.#closed || address === undefined) return false;
+    let socket;
+    let port: number;
+    if (this.#rtcpMux) {
+      socket = this.#bound.socket;
+      port = this.#latch.targetPort;
+    } else if (this.#rtcpBound !== undefined) {
+      socket = this.#rtcpBound.socket;
+      // RTP + 1 is only a guess: until the phone's own RTCP shows where it listens, or its SDP
+      // names the port, nothing is sent there (it may be nobody's, or someone else's).
+      const source = this.#rtcpSource;
+      const learnt = source !== undefined && source.address === address ? source.port : this.#remoteRtcpPort;
+      if (learnt === undefined) return false;
+      port = learnt;
+    } else {
+      return false;
+    }
+    try {
+      const out = this.#srtp === undefined ? packet : this.#srtp.session.protectRtcp(packet);
+      socket.send(out, 0, out.length, port, address);
+      return true;
+    } catch (err) {
+      this.#drops.sendErrors++;
+      this.#logger.debug({ err }, 'caller RTCP send failed');
+      return false;
+    }
   }
 
   get localAddress(): string {
@@ -146,13 +212,53 @@ export class CallerRtpTransport {
   close(): Promise<void> {
     this.#closed = true;
     this.#bound.socket.off('message', this.#onMessage);
-    return this.#bound.release();
+    const rtcp = this.#rtcpBound;
+    if (rtcp === undefined) return this.#bound.release();
+    rtcp.socket.off('message', this.#onRtcpPort);
+    return Promise.all([this.#bound.release(), rtcp.release()]).then(() => undefined);
+  }
+
+  readonly #onRtcpPort = (received: Buffer, rinfo: RemoteInfo): void => {
+    if (!isRtcp(received)) {
+      this.#drops.malformed++;
+      return;
+    }
+    if (this.#readRtcp(received, rinfo.address)) this.#rtcpSource = { address: rinfo.address, port: rinfo.port };
+  };
+
+  /** Hands a phone's RTCP to the sink when it may be read; true when it was. */
+  #readRtcp(packet: Buffer, from: string): boolean {
+    const sink = this.#sink;
+    if (sink?.onRtcp === undefined || from !== this.#latch.targetAddress) {
+      this.#drops.rtcp++;
+      return false;
+    }
+    let plain = packet;
+    if (this.#srtp !== undefined) {
+      const c = this.#srtp.session.counters;
+      const auth = c.authFailures;
+      const decrypted = this.#srtp.session.unprotectRtcp(packet);
+      if (decrypted === null) {
+        if (c.authFailures !== auth) this.#drops.srtpAuth++;
+        else this.#drops.srtpReplay++;
+        return false;
+      }
+      plain = decrypted;
+    }
+    sink.onRtcp(plain, performance.now());
+    return true;
   }
 
   readonly #onMessage = (received: Buffer, rinfo: RemoteInfo): void => {
     const sink = this.#sink;
     if (sink === undefined) {
       this.#drops.unconfigured++;
+      return;
+    }
+    if (isRtcp(received)) {
+      // Multiplexed RTCP comes from the phone's RTP source itself.
+      if (rinfo.port === this.#latch.targetPort) this.#readRtcp(received, rinfo.address);
+      else this.#drops.rtcp++;
       return;
     }
     let msg = received;
@@ -168,9 +274,7 @@ export class CallerRtpTransport {
     }
     const pt = view.payloadType;
     if (!sink.accepts(pt)) {
-      // RFC 5761: RTCP types 192-223 show up here as 64-95 with the marker bit set.
-      if (view.marker && pt >= 64 && pt <= 95) this.#drops.rtcp++;
-      else this.#drops.payloadType++;
+      this.#drops.payloadType++;
       return;
     }
     const now = performance.now();
@@ -185,16 +289,9 @@ export class CallerRtpTransport {
 
   /**
    * Authenticates and decrypts in place, before anything else looks at the packet: a packet that
-   * fails here must not move the latch nor reach the jitter buffer. Multiplexed SRTCP is dropped
-   * as RTCP is on plain calls.
+   * fails here must not move the latch nor reach the jitter buffer.
    */
   #unprotect(session: SrtpSession, packet: Buffer): Buffer | undefined {
-    const second = packet.length > 1 ? (packet[1] as number) : 0;
-    // RFC 5761: RTCP packet types 192-223 in the second octet.
-    if (second >= 192 && second <= 223) {
-      this.#drops.rtcp++;
-      return undefined;
-    }
     const c = session.counters;
     const auth = c.authFailures;
     const replays = c.replays;
@@ -206,3 +303,4 @@ export class CallerRtpTransport {
     return undefined;
   }
 }
+

@@ -56,6 +56,8 @@ export interface LocalMedia {
   sessionVersion: number;
   /** CALLER_SRTP and the key we send with; absent: plain RTP only ('off'). */
   srtp?: LocalSrtp;
+  /** Our RTCP port when we have one; written as a=rtcp (RFC 3605) unless it is port + 1. */
+  rtcpPort?: number;
 }
 
 export interface LocalSrtp {
@@ -229,6 +231,9 @@ function readRemote(text: string, allowed: readonly CallerCodecName[], policy: C
     remotePort: m.port,
     direction: reverse(directionOf(sdp, m, address)),
     ptime: typeof m.ptime === 'number' && m.ptime > 0 ? m.ptime : 20,
+    // An answer may only multiplex what its offer did; our offers never ask for it.
+    rtcpMux: role === 'offer' && m.rtcpMux !== undefined,
+    ...(m.rtcp !== undefined && m.rtcp.port > 0 && m.rtcp.port <= 65535 ? { remoteRtcpPort: m.rtcp.port } : {}),
     ...(srtp !== undefined ? { srtp } : {}),
   };
 }
@@ -268,6 +273,7 @@ function writeSdp(
   }
   lines.push('a=ptime:20', `a=${direction}`);
   if (rtcpMux) lines.push('a=rtcp-mux');
+  else if (local.rtcpPort !== undefined && local.rtcpPort !== local.port + 1) lines.push(`a=rtcp:${local.rtcpPort}`);
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -280,7 +286,7 @@ export function answerCallerOffer(
   const policy = local.srtp?.policy ?? 'off';
   const params = readRemote(offer, allowed, policy, 'offer');
   const m = pickAudio(parseSdp(offer), policy);
-  const rtcpMux = m.rtcpMux !== undefined;
+  const rtcpMux = params.rtcpMux;
   const s = params.srtp;
   // The answer keeps the offer's profile (RTP/SAVP, or best-effort keys on RTP/AVP).
   const security: WrittenSecurity = {

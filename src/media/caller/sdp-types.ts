@@ -34,6 +34,10 @@ export interface CallerMediaParams {
   direction: MediaDirection;
   /** Packetization the caller asked for, ms (a=ptime), 20 when absent. */
   ptime: number;
+  /** RTCP shares the RTP port (RFC 5761): the caller offered a=rtcp-mux and our answer agreed. */
+  rtcpMux: boolean;
+  /** The caller's RTCP port from a=rtcp (RFC 3605); RTP port + 1 when absent. */
+  remoteRtcpPort?: number;
   /** SDES-SRTP when negotiated: the suite, and the key the caller sends with (a secret: never log it). */
   srtp?: NegotiatedSrtp;
 }

@@ -17,7 +17,7 @@ import { rtpPayloadType } from '../bridge/packet-demux.js';
 import { createRtpPacketView, tryParseRtp, tryParseRtpHeader, type RtpPacketView } from '../rtp/packet.js';
 import type { ReportBlock } from '../rtp/rtcp.js';
 import { BridgeRemoteEvents } from './bridge-remote-events.js';
-import { ReceptionTracker } from './bridge-rtcp.js';
+import { ReceptionTracker } from '../rtp/rtcp-reports.js';
 import { PAYLOAD_AUDIO, PAYLOAD_EVENT } from './remote-stream.js';
 import type { RoomMedia } from './room-media.js';
 

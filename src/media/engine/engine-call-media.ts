@@ -25,8 +25,8 @@ import type { RemoteTransportParameters } from '../bridge/types.js';
 import { BridgeLeg, type BridgeLegOptions } from './bridge-leg.js';
 import { BridgeReceiver } from './bridge-receiver.js';
 import { ntpFromUnixMs, ntpMiddle32 } from '../rtp/rtcp.js';
-import { BridgeFeedback } from './bridge-feedback.js';
-import { buildCompoundReport } from './bridge-rtcp.js';
+import { feedbackFields, ReportFeedback } from '../rtp/rtcp-feedback.js';
+import { buildCompoundReport } from '../rtp/rtcp-reports.js';
 import { BridgeUplink } from './bridge-uplink.js';
 import type { CallerSide, CallMediaHost, EngineCallDetails, EngineCallSettings } from './engine-types.js';
 import { CallMediaStateError } from './errors.js';
@@ -44,7 +44,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
   readonly #leg: BridgeLeg;
   readonly #uplink: BridgeUplink;
   readonly #receiver: BridgeReceiver;
-  readonly #feedback: BridgeFeedback;
+  readonly #feedback: ReportFeedback;
   /** Noise suppression of the caller's audio, when the call has it. */
   readonly #filter: CallerAudioFilter | undefined;
   #room: RoomMedia | undefined;
@@ -111,7 +111,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     this.#log = logger;
     this.#uplink = new BridgeUplink({ ...settings.uplink, ssrc: this.ssrc });
     this.#receiver = receiver;
-    this.#feedback = new BridgeFeedback(this.ssrc);
+    this.#feedback = new ReportFeedback(this.ssrc);
     this.onListenerError((event, err) => this.#log.error({ err, event }, 'call media listener threw'));
     caller.on('dtmf', this.#onCallerDigit);
     caller.on('mediaTimeout', this.#onCallerTimeout);
@@ -281,6 +281,7 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
         ...(c.latchedTo !== undefined ? { latchedTo: c.latchedTo } : {}),
         ...(c.srtp !== undefined ? { srtp: c.srtp } : {}),
         srtpDropped: c.dropped.srtpAuth + c.dropped.srtpReplay,
+        ...(c.rtcp !== undefined ? feedbackFields(c.rtcp) : {}),
         ...(this.#filter !== undefined ? { denoisedFrames: this.#filter.frames } : {}),
       },
       bridge: {

@@ -19,6 +19,7 @@ import { CallerEndpoint } from '../caller/caller-endpoint.js';
 import type { PromptSource } from '../caller/prompt-player.js';
 import type { ReceiverJitterOptions } from '../caller/rtp-receiver.js';
 import type { CallerSrtpPolicy } from '../caller/sdes.js';
+import type { CallerRtcpMode } from '../caller/endpoint-types.js';
 import type { CallerCodecName } from '../caller/sdp-types.js';
 import { PortAllocator, type PortRange } from '../port-allocator.js';
 import { EngineCallMedia } from './engine-call-media.js';
@@ -54,6 +55,8 @@ export interface MediaEngineOptions {
    * (MEDIA_MODE=direct); in FreeSWITCH mode FreeSWITCH does the phone's SRTP.
    */
   callerSrtp?: CallerSrtpPolicy;
+  /** CALLER_RTCP on the caller's RTP (default 'on'); 'off' for a caller side that faces FreeSWITCH. */
+  callerRtcp?: CallerRtcpMode;
   /** RNNoise on callers' audio toward the meeting, for calls that do not say (default off). */
   noiseSuppression?: boolean;
   /** Jitter buffer of the caller's RTP (default ENGINE_JITTER). */
@@ -174,6 +177,7 @@ export class MediaEngine implements MediaEnginePort {
       mediaTimeoutMs: o.timeouts.callerMediaMs,
       codecs: o.callerCodecs,
       ...(o.callerSrtp !== undefined ? { srtp: o.callerSrtp } : {}),
+      ...(o.callerRtcp !== undefined ? { rtcp: o.callerRtcp } : {}),
       prompts: o.prompts,
       jitter: o.callerJitter ?? ENGINE_JITTER,
       opus: { complexity: o.opusComplexity ?? DEFAULT_OPUS_COMPLEXITY },

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSdesSession, usableKeys, type SdesSuite } from '../../../src/media/caller/sdes.js';
 import { createCodec } from '../../../src/media/codecs/factory.js';
 import { tryParseRtp, createRtpPacketView, writeRtp } from '../../../src/media/rtp/packet.js';
+import { buildReceiverReport, isRtcp, ntpMiddle32, parseRtcp } from '../../../src/media/rtp/rtcp.js';
 import { detectTones, ToneGenerator } from '../../support/audio.js';
 import { Cleanups, concat, driveTone, makeEndpoint, recordPcm, sdpPort, until } from '../../support/caller-endpoint-harness.js';
 import sdpTransform from 'sdp-transform';
@@ -105,6 +106,46 @@ describe('caller SRTP (SDES) over real UDP', () => {
       expect(s.packetsIn).toBe(sent.length);
     },
   );
+
+  it('reports over SRTCP (rtcp-mux): our reports authenticate with our key, the phone\'s answers give the round trip', async () => {
+    const phone = await srtpPhone('AES_CM_128_HMAC_SHA1_80');
+    const ep = await makeEndpoint(cleanups, { srtp: 'required', rtcpIntervalMs: 200 });
+    const answer = ep.answer(phone.offer.replace('a=sendrecv', 'a=sendrecv\r\na=rtcp-mux'));
+    expect(answer).toContain('a=rtcp-mux\r\n');
+    const theirs = usableKeys(sdpTransform.parse(answer).media[0]!.crypto)[0]!;
+    const session = createSdesSession('AES_CM_128_HMAC_SHA1_80', phone.key, theirs.keySalt);
+    const port = sdpPort(answer);
+    // The phone's RTP, so that the endpoint latches; then each of our SRs answered with an RR.
+    let seq = 1;
+    const timer = setInterval(() => {
+      const buf = Buffer.alloc(12 + 160, 0xff);
+      writeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 0xabcd, marker: seq === 1, payload: buf.subarray(12) }, buf, 0);
+      seq++;
+      phone.socket.send(session.protectRtp(buf), port, '127.0.0.1');
+    }, 20);
+    cleanups.add(() => clearInterval(timer));
+    driveTone(cleanups, ep, 700);
+    let srs = 0;
+    phone.socket.on('message', (m) => {
+      if (!isRtcp(m)) return;
+      const plain = session.unprotectRtcp(Buffer.from(m));
+      expect(plain).not.toBeNull();
+      for (const p of parseRtcp(plain!)) {
+        if (p.kind !== 'sr') continue;
+        srs++;
+        const block = { ssrc: p.ssrc, fractionLost: 0, cumulativeLost: 0, highestSeq: 0, jitter: 0, lastSr: ntpMiddle32(p.ntpSeconds, p.ntpFraction), delaySinceLastSr: 0 };
+        phone.socket.send(session.protectRtcp(buildReceiverReport(0xabcd, [block])), port, '127.0.0.1');
+      }
+    });
+    await until(() => ep.stats().rtcp?.rttMs !== undefined, 5000, 'a round trip over SRTCP');
+    expect(srs).toBeGreaterThan(0);
+    expect(ep.stats().dropped).toMatchObject({ srtpAuth: 0, srtpReplay: 0, rtcp: 0 });
+    // A report with a broken tag is dropped as SRTP that failed authentication.
+    const forged = Buffer.from(session.protectRtcp(buildReceiverReport(0xabcd)));
+    forged[forged.length - 1] = forged[forged.length - 1]! ^ 0x01;
+    phone.socket.send(forged, port, '127.0.0.1');
+    await until(() => ep.stats().dropped.srtpAuth === 1, 2000, 'the forged report counted');
+  });
 
   it('a re-offer with the same keys keeps the SRTP context (its replay window goes on)', async () => {
     const phone = await srtpPhone('AES_CM_128_HMAC_SHA1_80');

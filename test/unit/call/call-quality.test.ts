@@ -28,6 +28,23 @@ describe('callQuality', () => {
     expect(q.meetingToPhone.mos).toBeNull();
   });
 
+  it("adds the phone's reports: its round trip, its loss of what we send it", () => {
+    const q = callQuality(
+      stats({
+        caller: { rttMs: 80, rttMsSum: 150, rttSamples: 2, remotePacketsLost: 30, remoteJitterMs: 6 },
+        bridge: { rttMs: 20, rttMsSum: 40, rttSamples: 2 },
+      }),
+    );
+    expect(q.phone).toMatchObject({ rttMs: 80, rttAvgMs: 75, remotePacketsLost: 30, remoteLossPct: 3, remoteJitterMs: 6 });
+    // End to end, both directions cross both legs.
+    expect(q.phoneToMeeting.rttMs).toBe(100);
+    expect(q.meetingToPhone).toMatchObject({ rttMs: 100, lossPct: 3 });
+    const withoutPhoneRtcp = callQuality(stats({ bridge: { rttMs: 20 } }));
+    expect(withoutPhoneRtcp.phone).toMatchObject({ rttMs: null, rttAvgMs: null, remoteLossPct: null });
+    expect(withoutPhoneRtcp.meetingToPhone.rttMs).toBe(20);
+    expect(q.meetingToPhone.mos).toBeLessThan(withoutPhoneRtcp.meetingToPhone.mos ?? 0);
+  });
+
   it('rates a clean call above a lossy one', () => {
     const clean = callQuality(stats({ caller: { packetsLost: 0, packetsReceived: 1000 } }));
     const lossy = callQuality(stats());

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortAllocator, PortExhaustedError, type BoundUdpSocket } from '../../../src/media/port-allocator.js';
+import { freeConsecutivePorts } from '../../support/free-ports.js';
 
 const held: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -12,26 +13,6 @@ function keep(b: BoundUdpSocket): BoundUdpSocket {
   return b;
 }
 
-/** A run of `count` consecutive ports that were free a moment ago. */
-async function freeRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * 30000);
-    const sockets: dgram.Socket[] = [];
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) {
-      const s = dgram.createSocket('udp4');
-      ok = await new Promise<boolean>((resolve) => {
-        s.once('error', () => resolve(false));
-        s.bind(p, '127.0.0.1', () => resolve(true));
-      });
-      sockets.push(s);
-    }
-    await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    if (ok) return base;
-  }
-  throw new Error('no free port range found');
-}
-
 async function occupy(port: number): Promise<void> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((r) => s.bind(port, '127.0.0.1', r));
@@ -40,7 +21,7 @@ async function occupy(port: number): Promise<void> {
 
 describe('PortAllocator', () => {
   it('hands out ports round-robin through the range', async () => {
-    const base = await freeRange(3);
+    const base = await freeConsecutivePorts(3);
     const allocator = new PortAllocator({ min: base, max: base + 2 });
     const first = keep(await allocator.bind('127.0.0.1'));
     const second = await allocator.bind('127.0.0.1');
@@ -55,7 +36,7 @@ describe('PortAllocator', () => {
   });
 
   it('skips ports that another process holds', async () => {
-    const base = await freeRange(3);
+    const base = await freeConsecutivePorts(3);
     await occupy(base);
     await occupy(base + 1);
     const allocator = new PortAllocator({ min: base, max: base + 2 });
@@ -64,7 +45,7 @@ describe('PortAllocator', () => {
   });
 
   it('reports exhaustion, and frees ports on release (idempotently)', async () => {
-    const base = await freeRange(2);
+    const base = await freeConsecutivePorts(2);
     const allocator = new PortAllocator({ min: base, max: base + 1 });
     const a = await allocator.bind('127.0.0.1');
     const b = keep(await allocator.bind('127.0.0.1'));
@@ -79,7 +60,7 @@ describe('PortAllocator', () => {
   });
 
   it('gives concurrent callers distinct ports', async () => {
-    const base = await freeRange(4);
+    const base = await freeConsecutivePorts(4);
     const allocator = new PortAllocator({ min: base, max: base + 3 });
     const bound = (await Promise.all([1, 2, 3, 4].map(() => allocator.bind('127.0.0.1')))).map(keep);
     expect(new Set(bound.map((b) => b.port)).size).toBe(4);
@@ -92,6 +73,21 @@ describe('PortAllocator', () => {
     expect(a.port).toBeGreaterThan(0);
     expect(b.port).not.toBe(a.port);
     expect(a.address).toBe('127.0.0.1');
+  });
+
+  it('binds a spare port (RTCP) at the preferred port, elsewhere when that is taken, never the last free one', async () => {
+    const base = await freeConsecutivePorts(4);
+    const allocator = new PortAllocator({ min: base, max: base + 3 });
+    const rtp = keep(await allocator.bind('127.0.0.1'));
+    const spare = keep((await allocator.bindSpare('127.0.0.1', rtp.port + 1))!);
+    expect(spare.port).toBe(rtp.port + 1);
+    // The preferred one is held: any other, while two are free.
+    const other = keep((await allocator.bindSpare('127.0.0.1', rtp.port + 1))!);
+    expect(other.port).toBe(base + 2);
+    // One left: it stays for a call's media.
+    expect(await allocator.bindSpare('127.0.0.1', base + 3)).toBeUndefined();
+    expect(allocator.inUse).toBe(3);
+    keep(await allocator.bind('127.0.0.1'));
   });
 
   it('rejects invalid ranges', () => {

@@ -152,3 +152,29 @@ describe('L16 (FreeSWITCH engine leg)', () => {
     }
   });
 });
+
+describe('RTCP attributes', () => {
+  it("reads the phone's rtcp-mux and a=rtcp port, and agrees to rtcp-mux", () => {
+    const muxed = answerCallerOffer(offer('m=audio 4000 RTP/AVP 0', ['a=rtcp-mux']), { ...local, rtcpPort: 20003 });
+    expect(muxed.params).toMatchObject({ rtcpMux: true });
+    expect(muxed.answer).toContain('a=rtcp-mux\r\n');
+    expect(muxed.answer).not.toContain('a=rtcp:');
+
+    const named = answerCallerOffer(offer('m=audio 4000 RTP/AVP 0', ['a=rtcp:4555 IN IP4 192.0.2.10']), local);
+    expect(named.params).toMatchObject({ rtcpMux: false, remoteRtcpPort: 4555 });
+    expect(named.answer).not.toContain('a=rtcp');
+  });
+
+  it('names our RTCP port only when it is not RTP + 1', () => {
+    const next = answerCallerOffer(offer('m=audio 4000 RTP/AVP 0'), { ...local, rtcpPort: local.port + 1 });
+    expect(next.answer).not.toContain('a=rtcp');
+    const elsewhere = answerCallerOffer(offer('m=audio 4000 RTP/AVP 0'), { ...local, rtcpPort: 20017 });
+    expect(elsewhere.answer).toContain('a=rtcp:20017\r\n');
+    expect(createCallerOffer({ ...local, rtcpPort: 20017 })).toContain('a=rtcp:20017\r\n');
+  });
+
+  it('does not take rtcp-mux from an answer to an offer that did not ask for it', () => {
+    const params = acceptCallerAnswer(offer('m=audio 5000 RTP/AVP 0', ['a=rtcp-mux']), {});
+    expect(params.rtcpMux).toBe(false);
+  });
+});

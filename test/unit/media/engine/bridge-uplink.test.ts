@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OpusCodec } from '../../../../src/media/codecs/opus.js';
 import { BridgeUplink } from '../../../../src/media/engine/bridge-uplink.js';
-import { buildCompoundReport, ReceptionTracker } from '../../../../src/media/engine/bridge-rtcp.js';
+import { buildCompoundReport, ReceptionTracker } from '../../../../src/media/rtp/rtcp-reports.js';
 import { findAudioLevelByte, readMid } from '../../../../src/media/rtp/header-extensions.js';
 import { getHeaderExtension, ONE_BYTE_EXTENSION_PROFILE, parseRtp, type RtpPacketView } from '../../../../src/media/rtp/packet.js';
 import { parseRtcp } from '../../../../src/media/rtp/rtcp.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BridgeFeedback } from '../../../../src/media/engine/bridge-feedback.js';
+import { ReportFeedback } from '../../../../src/media/rtp/rtcp-feedback.js';
 import { buildReceiverReport, buildSenderReport, ntpFromUnixMs, ntpMiddle32, type ReportBlock } from '../../../../src/media/rtp/rtcp.js';
 
 const OURS = 0x11223344;
@@ -13,9 +13,9 @@ function lsrAt(wallMs: number): number {
   return ntpMiddle32(n.seconds, n.fraction);
 }
 
-describe('BridgeFeedback', () => {
+describe('ReportFeedback', () => {
   it('measures the round trip from LSR/DLSR against the time our report left', () => {
-    const f = new BridgeFeedback(OURS);
+    const f = new ReportFeedback(OURS);
     const lsr = lsrAt(1_700_000_000_000);
     f.sentReport(lsr, 10_000);
     // The bridge held our SR 250 ms (DLSR in 1/65536 s) and its RR arrives 290 ms after ours left.
@@ -28,7 +28,7 @@ describe('BridgeFeedback', () => {
   });
 
   it("keeps the bridge's loss and jitter for our stream, from SR and RR blocks alike", () => {
-    const f = new BridgeFeedback(OURS);
+    const f = new ReportFeedback(OURS);
     const sr = buildSenderReport(0x99, { ntpSeconds: 1, ntpFraction: 0, rtpTimestamp: 0, packetCount: 0, octetCount: 0 }, [
       block({ ssrc: 0x5555, cumulativeLost: 99 }),
       block({ cumulativeLost: 7, jitter: 480 }),
@@ -38,7 +38,7 @@ describe('BridgeFeedback', () => {
   });
 
   it('ignores reports about unknown sender reports, no LSR, or a negative round trip', () => {
-    const f = new BridgeFeedback(OURS);
+    const f = new ReportFeedback(OURS);
     const lsr = lsrAt(1_700_000_000_000);
     f.sentReport(lsr, 10_000);
     f.onRtcp(buildReceiverReport(0x99, [block({ lastSr: lsr + 1 })]), 10_100);
@@ -50,7 +50,7 @@ describe('BridgeFeedback', () => {
   });
 
   it('forgets older sender reports than the last eight', () => {
-    const f = new BridgeFeedback(OURS);
+    const f = new ReportFeedback(OURS);
     const first = lsrAt(1_700_000_000_000);
     for (let i = 0; i < 9; i++) f.sentReport(lsrAt(1_700_000_000_000 + i * 5000), i * 5000);
     f.onRtcp(buildReceiverReport(0x99, [block({ lastSr: first })]), 50_000);

@@ -1,13 +1,14 @@
 /**
- * Minimal RTCP toward the bridge (RFC 3550 §6): every few seconds one compound packet with a
- * sender report for our SSRC, report blocks about the remote SSRCs this call's transport
- * receives (loss, jitter, LSR/DLSR), and an SDES CNAME chunk, which RFC 3550 requires in every
- * compound packet. Reception is tracked per SSRC on the packet path with two small counters.
+ * Our side of RTCP reporting (RFC 3550 §6), for both legs (the bridge's SRTCP, the phone's
+ * RTCP): every few seconds one compound packet with a sender report for our SSRC (a receiver
+ * report while we send nothing), report blocks about the remote SSRCs the leg receives (loss,
+ * jitter, LSR/DLSR), and an SDES CNAME chunk, which RFC 3550 requires in every compound packet.
+ * Reception is tracked per SSRC on the packet path with two small counters.
  */
 import { performance } from 'node:perf_hooks';
 import { InterarrivalJitter } from '../jitter/interarrival-jitter.js';
-import { buildSenderReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, RTCP_SDES, type ReportBlock } from '../rtp/rtcp.js';
-import { SequenceTracker } from '../rtp/sequence.js';
+import { buildSenderReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, RTCP_SDES, type ReportBlock } from './rtcp.js';
+import { SequenceTracker } from './sequence.js';
 
 interface Reception {
   readonly seq: SequenceTracker;
@@ -25,11 +26,14 @@ const MAX_BLOCKS = 31;
 export class ReceptionTracker {
   readonly #bySsrc = new Map<number, Reception>();
 
+  /** `clockRate`: the RTP clock of the streams received (Opus' 48 kHz from the bridge). */
+  constructor(private readonly clockRate = 48000) {}
+
   /** One RTP packet as it arrived (audio packets also feed the jitter estimate). */
   onRtp(ssrc: number, seq: number, timestamp: number, audio: boolean, nowMs: number): void {
     let r = this.#bySsrc.get(ssrc);
     if (r === undefined) {
-      r = { seq: new SequenceTracker(), jitter: new InterarrivalJitter(48000), lastSr: 0, lastSrMs: -1, lastPacketMs: nowMs };
+      r = { seq: new SequenceTracker(), jitter: new InterarrivalJitter(this.clockRate), lastSr: 0, lastSrMs: -1, lastPacketMs: nowMs };
       this.#bySsrc.set(ssrc, r);
     }
     r.seq.update(seq);
@@ -37,7 +41,7 @@ export class ReceptionTracker {
     r.lastPacketMs = nowMs;
   }
 
-  /** A compound RTCP packet from the bridge: remembers its sender reports for LSR/DLSR. */
+  /** A compound RTCP packet from the far end: remembers its sender reports for LSR/DLSR. */
   onRtcp(packet: Uint8Array, nowMs: number): void {
     let parsed;
     try {
@@ -68,7 +72,7 @@ export class ReceptionTracker {
       lost += Math.max(0, r.seq.cumulativeLost);
       if (nowMs - r.lastPacketMs <= REPORT_IDLE_MS) jitter = Math.max(jitter, r.jitter.timestampUnits);
     }
-    return { received, lost, jitterMs: jitter / 48 };
+    return { received, lost, jitterMs: (jitter * 1000) / this.clockRate };
   }
 
   reportBlocks(nowMs: number): ReportBlock[] {
@@ -106,11 +110,13 @@ export interface SenderState {
 
 /**
  * The compound packet: SR (our SSRC, NTP now, the RTP time matching now) + SDES CNAME. The RTP
- * timestamp is extrapolated from the last packet sent, at Opus' 48 kHz clock.
+ * timestamp is extrapolated from the last packet sent, at the stream's clock (Opus' 48 kHz by
+ * default). An SR even before our first packet: the far end's LSR/DLSR answer is the round trip.
  */
-export function buildCompoundReport(sender: SenderState, blocks: readonly ReportBlock[], nowMs: number, wallMs: number): Buffer {
+export function buildCompoundReport(sender: SenderState, blocks: readonly ReportBlock[], nowMs: number, wallMs: number, clockRate = 48000): Buffer {
   const ntp = ntpFromUnixMs(wallMs);
-  const rtpNow = sender.lastSendMs < 0 ? 0 : (sender.lastRtpTimestamp + Math.round((nowMs - sender.lastSendMs) * 48)) >>> 0;
+  const perMs = clockRate / 1000;
+  const rtpNow = sender.lastSendMs < 0 ? 0 : (sender.lastRtpTimestamp + Math.round((nowMs - sender.lastSendMs) * perMs)) >>> 0;
   const sr = buildSenderReport(
     sender.ssrc,
     {

@@ -1,30 +1,45 @@
 /**
- * What the bridge tells us about the audio we send it, from the report blocks about our SSRC in
- * its RTCP (RFC 3550 §6.4): its loss and jitter, and the round-trip time. The RTT is measured
+ * What the far end (the bridge, or a phone) tells us about the audio we send it, from the report
+ * blocks about our SSRC in its RTCP (RFC 3550 §6.4): its loss and jitter, and the round-trip time. The RTT is measured
  * against our own clock: each sender report we send is remembered by its LSR value (the middle
  * 32 bits of its NTP time) with the monotonic time it left, so RTT = arrival − sent − DLSR, with
  * no assumption that the two hosts' wall clocks agree.
  */
-import type { CallMediaStats } from '../call-media.js';
-import { parseRtcp, type ReportBlock } from '../rtp/rtcp.js';
+import { parseRtcp, type ReportBlock } from './rtcp.js';
 
-/** Sender reports remembered for matching; the bridge answers the latest within a second or two. */
+/** Sender reports remembered for matching; the far end answers the latest within a second or two. */
 const REMEMBERED_REPORTS = 8;
-/** Opus' RTP clock, in which the bridge reports the jitter of our stream. */
-const OPUS_CLOCK_KHZ = 48;
 
-export interface BridgeFeedbackStats {
+export interface ReportFeedbackStats {
   /** Latest round-trip time, ms; undefined until a report answered one of ours. */
   rttMs: number | undefined;
   /** Round trips measured, and their sum (for an average). */
   rttSamples: number;
   rttMsSum: number;
-  /** The bridge's cumulative count of our packets it lost, and its latest jitter for our stream, ms. */
+  /** The far end's cumulative count of our packets it lost, and its latest jitter for our stream, ms. */
   remotePacketsLost: number | undefined;
   remoteJitterMs: number | undefined;
 }
 
-export class BridgeFeedback {
+/** What the far end's reports told, as a leg's CallMediaStats fields. */
+export interface FeedbackFields {
+  rttMs?: number;
+  rttMsSum?: number;
+  rttSamples?: number;
+  remotePacketsLost?: number;
+  remoteJitterMs?: number;
+}
+
+/** Rounded to 0.1 ms, leaving out what was never measured. */
+export function feedbackFields(f: ReportFeedbackStats): FeedbackFields {
+  return {
+    ...(f.rttMs !== undefined ? { rttMs: f.rttMs, rttMsSum: Math.round(f.rttMsSum * 10) / 10, rttSamples: f.rttSamples } : {}),
+    ...(f.remotePacketsLost !== undefined ? { remotePacketsLost: f.remotePacketsLost } : {}),
+    ...(f.remoteJitterMs !== undefined ? { remoteJitterMs: Math.round(f.remoteJitterMs * 10) / 10 } : {}),
+  };
+}
+
+export class ReportFeedback {
   readonly #sent = new Map<number, number>();
   #rttMs: number | undefined;
   #rttSamples = 0;
@@ -32,7 +47,11 @@ export class BridgeFeedback {
   #remoteLost: number | undefined;
   #remoteJitterMs: number | undefined;
 
-  constructor(private readonly ssrc: number) {}
+  /** `clockKhz`: our stream's RTP clock, in which the far end reports its jitter (Opus: 48). */
+  constructor(
+    private readonly ssrc: number,
+    private readonly clockKhz = 48,
+  ) {}
 
   /** We sent a sender report whose NTP middle 32 bits are `lsr`, at monotonic `nowMs`. */
   sentReport(lsr: number, nowMs: number): void {
@@ -40,7 +59,7 @@ export class BridgeFeedback {
     if (this.#sent.size > REMEMBERED_REPORTS) this.#sent.delete(this.#sent.keys().next().value!);
   }
 
-  /** A compound RTCP packet from the bridge. */
+  /** A compound RTCP packet from the far end. */
   onRtcp(packet: Uint8Array, nowMs: number): void {
     let parsed;
     try {
@@ -54,7 +73,7 @@ export class BridgeFeedback {
     }
   }
 
-  stats(): BridgeFeedbackStats {
+  stats(): ReportFeedbackStats {
     return {
       rttMs: this.#rttMs,
       rttSamples: this.#rttSamples,
@@ -64,14 +83,9 @@ export class BridgeFeedback {
     };
   }
 
-  /** The same as CallMediaStats fields, leaving out what was never measured. */
-  statsFields(): Partial<CallMediaStats['bridge']> {
-    const f = this.stats();
-    return {
-      ...(f.rttMs !== undefined ? { rttMs: f.rttMs, rttMsSum: Math.round(f.rttMsSum * 10) / 10, rttSamples: f.rttSamples } : {}),
-      ...(f.remotePacketsLost !== undefined ? { remotePacketsLost: f.remotePacketsLost } : {}),
-      ...(f.remoteJitterMs !== undefined ? { remoteJitterMs: Math.round(f.remoteJitterMs * 10) / 10 } : {}),
-    };
+  /** As CallMediaStats fields: see feedbackFields. */
+  statsFields(): FeedbackFields {
+    return feedbackFields(this.stats());
   }
 
   /** A new session: reports about the previous transport no longer apply. */
@@ -81,7 +95,7 @@ export class BridgeFeedback {
 
   #onBlock(block: ReportBlock, nowMs: number): void {
     this.#remoteLost = Math.max(0, block.cumulativeLost);
-    this.#remoteJitterMs = block.jitter / OPUS_CLOCK_KHZ;
+    this.#remoteJitterMs = block.jitter / this.clockKhz;
     if (block.lastSr === 0) return;
     const sentMs = this.#sent.get(block.lastSr >>> 0);
     if (sentMs === undefined) return;
