@@ -19,6 +19,8 @@ export class RtcpPeer {
   /** How long the peer sits on an SR before answering it (DLSR), ms. */
   holdMs = 20;
   lostOfTheirs = 0;
+  /** false: records what arrives and answers nothing (a port the phone named but does not use). */
+  answers = true;
   readonly ssrc = 0x5eed;
   #target: { address: string; port: number } | undefined;
   readonly #send: Send;
@@ -84,6 +86,7 @@ export class RtcpPeer {
     this.received.push(compound);
     this.sources.push(`${from.address}:${from.port}`);
     const target = this.#target ?? from;
+    if (!this.answers) return;
     for (const p of compound) {
       if (p.kind !== 'sr') continue;
       const block = {

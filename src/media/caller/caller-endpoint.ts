@@ -375,7 +375,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     accepts: (pt) => this.#receiver!.accepts(pt),
     onPacket: (view, length, now) => {
       this.#timeout.packet(now);
-      this.#rtcp?.onRtp(view.ssrc, view.sequenceNumber, view.timestamp, now);
+      this.#rtcp?.onRtp(view.ssrc, view.sequenceNumber, view.timestamp, view.payloadType !== this.#params?.telephoneEventPt, now);
       this.#receiver!.receive(view, length, now);
     },
     onRtcp: (packet, now) => this.#rtcp?.onRtcp(packet, now),

@@ -97,9 +97,9 @@ export class CallerRtcp {
     this.#feedback = new ReportFeedback(this.#o.sender().ssrc, clockRate / 1000);
   }
 
-  /** One RTP packet of the phone's, as accepted by the transport. */
-  onRtp(ssrc: number, seq: number, timestamp: number, nowMs: number): void {
-    this.#reception.onRtp(ssrc, seq, timestamp, true, nowMs);
+  /** One RTP packet of the phone's, as accepted by the transport; only audio feeds the jitter estimate (an RFC 4733 event keeps one timestamp). */
+  onRtp(ssrc: number, seq: number, timestamp: number, audio: boolean, nowMs: number): void {
+    this.#reception.onRtp(ssrc, seq, timestamp, audio, nowMs);
   }
 
   /** A compound RTCP packet from the phone (already decrypted on an SRTP call). */

@@ -1,9 +1,9 @@
 /**
  * What the far end (the bridge, or a phone) tells us about the audio we send it, from the report
- * blocks about our SSRC in its RTCP (RFC 3550 §6.4): its loss and jitter, and the round-trip time. The RTT is measured
- * against our own clock: each sender report we send is remembered by its LSR value (the middle
- * 32 bits of its NTP time) with the monotonic time it left, so RTT = arrival − sent − DLSR, with
- * no assumption that the two hosts' wall clocks agree.
+ * blocks about our SSRC in its RTCP (RFC 3550 §6.4): its loss and jitter, and the round-trip
+ * time. The RTT is measured against our own clock: each sender report we send is remembered by
+ * its LSR value (the middle 32 bits of its NTP time) with the monotonic time it left, so
+ * RTT = arrival − sent − DLSR, with no assumption that the two hosts' wall clocks agree.
  */
 import { parseRtcp, type ReportBlock } from './rtcp.js';
 

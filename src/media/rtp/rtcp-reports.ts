@@ -1,8 +1,8 @@
 /**
  * Our side of RTCP reporting (RFC 3550 §6), for both legs (the bridge's SRTCP, the phone's
- * RTCP): every few seconds one compound packet with a sender report for our SSRC (a receiver
- * report while we send nothing), report blocks about the remote SSRCs the leg receives (loss,
- * jitter, LSR/DLSR), and an SDES CNAME chunk, which RFC 3550 requires in every compound packet.
+ * RTCP): every few seconds one compound packet with a sender report for our SSRC, report blocks
+ * about the remote SSRCs the leg receives (loss, jitter, LSR/DLSR), and an SDES CNAME chunk,
+ * which RFC 3550 requires in every compound packet.
  * Reception is tracked per SSRC on the packet path with two small counters.
  */
 import { performance } from 'node:perf_hooks';

@@ -72,6 +72,7 @@ describe('RTCP with the phone', () => {
   it('answers where the phone reports from, not where its SDP said (symmetric RTCP behind NAT)', async () => {
     const phone = await makePhone(cleanups, 'PCMA');
     const advertised = await peer(() => RtcpPeer.ownSocket());
+    advertised.answers = false;
     const mapped = await peer(() => RtcpPeer.ownSocket());
     const ep = await makeEndpoint(cleanups, FAST);
     // The phone names one RTCP port; its NAT maps the reports it sends to another.
