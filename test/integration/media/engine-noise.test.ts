@@ -21,7 +21,9 @@ async function levelsAtBridge(opts: { engineDefault?: boolean; perCall?: boolean
   f.phones.push(phone);
   phone.startTone(CALLER_HZ, 8000);
   // Silence goes out as one packet per 400 ms: wait on the caller's packets, not the bridge's.
-  await until('2 s of caller audio through the engine', () => call.stats().caller.packetsReceived >= 100);
+  // The phone's 20 ms timer shares this process with the engine: on a loaded machine 100 packets
+  // take longer than 2 s.
+  await until('2 s of caller audio through the engine', () => call.stats().caller.packetsReceived >= 100, 15_000);
   const sent = endpoint.gateway(call.ssrc);
   return { levels: sent?.levels ?? [], stats: call.stats().caller, uplink: call.details().uplink };
 }
@@ -45,10 +47,10 @@ describe('noise suppression in the media engine', () => {
     expect(last.length).toBe(3);
     expect(last.every((l) => l === 127 || l >= 50)).toBe(true);
     // Counted in frames, not in packets over wall time (a slow machine stretches the wait, and
-    // silence goes out every 400 ms however long it is). Encoded as sound: the frames before
-    // RNNoise has learnt the tone plus the level gate's 300 ms hangover, about 45 on a quiet
-    // machine, and then no more; without suppression every frame would be.
-    expect(uplink.encoded).toBeLessThan(75);
+    // silence goes out every 400 ms however long it is). The tone is -15 dBov, speech to the level
+    // gate in every frame: without suppression no frame would go out as silence. With it, the
+    // frames after RNNoise has learnt the tone (and the gate's 300 ms hangover) do: about 70 of
+    // 115 on a quiet machine; fewer on a loaded one, where late packets make the engine conceal.
     expect(uplink.silence + uplink.silenceHeld).toBeGreaterThanOrEqual(25);
   });
 
