@@ -66,7 +66,7 @@ describe.skipIf(!available)('dial-in with the built-in conference mapper', () =>
     ph.startTone(PHONE_TONE);
     const mark = ph.received.length;
     await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 5000, 'the phone at the bridge');
-    await new Promise((r) => setTimeout(r, 1000));
+    await ph.waitForPackets(mark + 25 + 50, 10_000);
     expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
     expect(detectTones(ph.audio(mark + 25), 8000, [WEB_TONE, 2500])).toEqual([WEB_TONE]);
   }

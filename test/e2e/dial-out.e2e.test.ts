@@ -82,7 +82,7 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
     callee.startTone(CALLEE_TONE);
     const mark = callee.received.length;
     await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 5000, 'callee audio at the bridge');
-    await new Promise((r) => setTimeout(r, 1000));
+    await callee.waitForPackets(mark + 20 + 50, 10_000);
     expect(endpoint.gateway()?.tones([CALLEE_TONE, 440], 10)).toEqual([CALLEE_TONE]);
     expect(detectTones(callee.audio(mark + 20), 8000, [WEB_TONE, 2500])).toEqual([WEB_TONE]);
 

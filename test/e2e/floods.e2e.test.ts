@@ -94,7 +94,7 @@ describe.skipIf(!available)('floods and exhausted resources', () => {
     ph.startTone(PHONE_TONE);
     const phoneFrom = ph.received.length;
     await until(() => (endpoint.gateway()?.packets ?? 0) > 60, 5000, 'gateway audio at the bridge');
-    await new Promise((r) => setTimeout(r, 1000));
+    await ph.waitForPackets(phoneFrom + 25 + 50, 10_000);
     expect(endpoint.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
     expect(detectTones(ph.audio(phoneFrom + 25), 8000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
     console.log(`call setup during a 200-request flood from another address: ${Math.round(setupMs)} ms; ${throttled.length} of 200 throttled`);

@@ -125,7 +125,7 @@ describe.skipIf(!available)('a phone call through the whole gateway', () => {
     await endpoint.bridge.connected;
     conf.start();
     const mark = ph.received.length;
-    await new Promise((r) => setTimeout(r, 1500));
+    await ph.waitForPackets(mark + 25 + 50, 10_000);
     expect(detectTones(ph.audio(mark + 25), 8000, WEB_TONES)).toEqual(WEB_TONES);
     expect(await call.bye()).toBe(200);
     await until(() => h.gateway.registry.size === 0, 5000, 'call closed');

@@ -57,7 +57,7 @@ describe.skipIf(!available)('joining a meeting by PIN, without an IVR in front',
       await endpoint.bridge.connected;
       conf.start();
       const mark = ph.received.length;
-      await new Promise((r) => setTimeout(r, 1500));
+      await ph.waitForPackets(mark + 25 + 50, 10_000);
       expect(detectTones(ph.audio(mark + 25), 8000, [800, 2500])).toEqual([800]);
       expect(await call.bye()).toBe(200);
       await until(() => h.gateway.registry.size === 0, 5000, 'call closed');

@@ -102,7 +102,7 @@ describe.skipIf(!available)('a Prosody restart during a call', () => {
     conf.start();
     const heardFrom = ph.received.length;
     await until(() => (endpoint2.gateway()?.packets ?? 0) > 60, 5000, 'phone audio at the new bridge endpoint');
-    await new Promise((r) => setTimeout(r, 1500));
+    await ph.waitForPackets(heardFrom + 25 + 50, 10_000);
     expect(endpoint2.gateway()?.tones([PHONE_TONE, 440], 10)).toEqual([PHONE_TONE]);
     expect(detectTones(ph.audio(heardFrom + 25), 8000, [...WEB_TONES, 2500])).toEqual(WEB_TONES);
 

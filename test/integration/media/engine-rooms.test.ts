@@ -25,7 +25,9 @@ describe('media engine rooms', () => {
     await until('forwarded caller audio', () => (f.engine!.roomStats(ROOM)?.localEchoDropped ?? 0) > 0);
     const fromA = a.phone.received.length;
     const fromB = b.phone.received.length;
-    await sleep(1500);
+    // 1.5 s of audio at each phone, however long a loaded machine takes to deliver it.
+    await a.phone.waitForPackets(fromA + 75, 10_000);
+    await b.phone.waitForPackets(fromB + 75, 10_000);
 
     const candidates = [400, 700, 1000, 1500];
     expect(detectTones(a.phone.audio(fromA + 5), 8000, candidates)).toEqual([400, 700, 1500]);
@@ -57,7 +59,8 @@ describe('media engine rooms', () => {
     await sleep(400);
     const fromNb = nb.phone.received.length;
     const fromWb = wb.phone.received.length;
-    await sleep(1500);
+    await nb.phone.waitForPackets(fromNb + 75, 10_000);
+    await wb.phone.waitForPackets(fromWb + 75, 10_000);
 
     expect(f.engine.roomStats(ROOM)!.decodeRate).toBe(16000);
     expect(detectTones(nb.phone.audio(fromNb), 8000, [400, 1000, 1500])).toEqual([400, 1500]);
@@ -74,7 +77,7 @@ describe('media engine rooms', () => {
     await a.call.close();
     expect(f.engine.roomStats(ROOM)?.members).toBe(1);
     const from = b.phone.received.length;
-    await sleep(500);
+    await b.phone.waitForPackets(from + 25, 10_000);
     expect(detectTones(b.phone.audio(from + 3), 8000, [400])).toEqual([400]);
     b.call.disconnectBridge();
     expect(f.engine.roomStats(ROOM)).toBeUndefined();
