@@ -78,16 +78,16 @@ describe('media engine control', () => {
     const mutedFrom = sent.frames.length;
     const encodedBefore = call.details().uplink.encoded;
     const heldBefore = call.details().uplink.silenceHeld;
-    await sleep(500);
-    // Silence goes out as Opus DTX does: a level-127 frame every 400 ms, the rest held back.
-    expect(sent.frames.length - mutedFrom).toBeGreaterThanOrEqual(1);
-    expect(call.details().uplink.silenceHeld - heldBefore).toBeGreaterThan(15);
+    // Silence goes out as Opus DTX does: a level-127 frame every 400 ms (20 ticks), the rest held
+    // back. Counted in ticks: a loaded machine stretches the wall time they take.
+    await until('a silence frame sent and 15 held back', () => sent.frames.length - mutedFrom >= 1 && call.details().uplink.silenceHeld - heldBefore > 15, 10_000);
     expect(sent.tones([1000], mutedFrom)).toEqual([]);
     expect(sent.levels.slice(mutedFrom).every((l) => l === 127)).toBe(true);
     expect(call.details().uplink.encoded).toBe(encodedBefore);
 
     call.setMuted(false);
-    await sleep(300);
+    const unmutedFrom = sent.frames.length;
+    await until('voice again at the bridge', () => sent.frames.length >= unmutedFrom + 15, 10_000);
     expect(sent.tones([1000], sent.frames.length - 10)).toEqual([1000]);
   });
 
