@@ -8,6 +8,7 @@ import {
 import { PortAllocator } from '../../../src/media/port-allocator.js';
 import { FakeBridge } from '../../support/fake-bridge.js';
 import { rtpPacket } from '../../support/fake-bridge/rtp-builders.js';
+import { until } from '../../support/until.js';
 
 const anyPort = new PortAllocator({ min: 0, max: 0 });
 const cleanups: Array<() => Promise<void>> = [];
@@ -63,10 +64,9 @@ describe('BridgeTransport lifecycle', () => {
     await transport.start(bridge.remoteParameters());
     await bridge.connected;
     // Consent keeps the transport alive while the bridge answers…
-    await new Promise((r) => setTimeout(r, 400));
+    const checksAtStart = bridge.ice.checks.length;
+    await until(() => bridge.ice.checks.length > checksAtStart + 3, 5000, 'consent checks answered');
     expect(transport.state).toBe('connected');
-    const consentChecks = bridge.ice.checks.length;
-    expect(consentChecks).toBeGreaterThan(3);
     // …and ends it once the bridge goes silent.
     bridge.ice.answering = false;
     const [error] = await transport.waitFor('failed', 2000);
