@@ -121,8 +121,9 @@ function scaleOutSuite(real: boolean): void {
     const bridgeMark = endpoint.gateway()?.frames.length ?? 0;
     ph.startTone(tone);
     const from = ph.received.length;
-    await until(() => (endpoint.gateway()?.frames.length ?? 0) > bridgeMark + 40, 6000, `phone ${n}'s audio at the bridge`);
-    await until(() => ph.received.length > from + 40, 6000, `meeting audio at phone ${n}`);
+    // Generous: twenty calls, two gateways, Kamailio and sipp share two cores with the rest of the suite.
+    await until(() => (endpoint.gateway()?.frames.length ?? 0) > bridgeMark + 40, 15_000, `phone ${n}'s audio at the bridge`);
+    await until(() => ph.received.length > from + 40, 15_000, `meeting audio at phone ${n}`);
     const atBridge = endpoint.gateway();
     expect(toneShare(atBridge?.audio(bridgeMark + 15) ?? new Int16Array(), atBridge?.sampleRate ?? 16000, tone, [tone, 440]), `phone ${n} heard by the meeting`).toBeGreaterThanOrEqual(0.5);
     expect(toneShare(ph.audio(from + 20), 8000, roomTone, ROOM_TONES), `phone ${n} hears its room`).toBeGreaterThanOrEqual(0.5);
