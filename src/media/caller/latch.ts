@@ -9,8 +9,11 @@
  *  3. Packets from the latched source are always accepted.
  *  4. A different source takes over only if it carries the latched SSRC (a NAT rebinding moves the
  *     port, not the SSRC), or if the latched source has been silent for `relatchAfterSilenceMs`
- *     (the phone moved and restarted its stream). Otherwise its packets are rejected: a stranger
- *     spraying RTP at the port while the caller talks cannot steal the call's audio.
+ *     (the phone moved and restarted its stream), or if it is exactly the address:port the SDP
+ *     signalled (a stray stream, say an old call's phone still sending to a port the kernel or
+ *     the range gave this call, latched first; the phone named in the SDP wins it back).
+ *     Otherwise its packets are rejected: a stranger spraying RTP at the port while the caller
+ *     talks cannot steal the call's audio.
  *  5. New SDP with a different address or port (re-INVITE) unlatches: rule 1 again. The same
  *     address again, or the old-style hold address 0.0.0.0, keeps the latch.
  *
@@ -71,7 +74,8 @@ export class SymmetricRtpLatch {
         this.#lastMs = nowMs;
         return 'current';
       }
-      if (ssrc !== this.#ssrc && nowMs - this.#lastMs < this.#relatchAfterMs) {
+      const signalled = !this.#placeholder && port === this.#sdpPort && address === this.#sdpAddress;
+      if (!signalled && ssrc !== this.#ssrc && nowMs - this.#lastMs < this.#relatchAfterMs) {
         this.#rejected++;
         return 'rejected';
       }

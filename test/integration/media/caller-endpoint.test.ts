@@ -5,6 +5,7 @@ import { CallerMediaStateError } from '../../../src/media/caller/errors.js';
 import type { CodecName } from '../../../src/media/codecs/index.js';
 import { PortAllocator } from '../../../src/media/port-allocator.js';
 import { detectTones } from '../../support/audio.js';
+import type { RtpPhone } from '../../support/rtp-phone.js';
 import {
   Cleanups,
   concat,
@@ -112,14 +113,17 @@ describe('CallerEndpoint DTMF', () => {
 
   it('sends digits the phone decodes, also when no audio is being sent', async () => {
     const { ep, phone } = await connectedPair(cleanups, 'G722');
+    await latchedToPhone(ep, phone);
     ep.sendDtmf('7#');
     await until(() => phone.digits.length >= 2, 2000, 'digits at the phone');
     expect(phone.digits).toEqual(['7', '#']);
+    // Nothing but the digits: the endpoint had no audio to send.
     expect(phone.received.every((p) => p.payloadType === 101)).toBe(true);
   });
 
   it('suppresses voice while a digit is sent over running audio', async () => {
     const { ep, phone } = await connectedPair(cleanups, 'PCMU');
+    await latchedToPhone(ep, phone);
     driveTone(cleanups, ep, 700);
     await phone.waitForPackets(5);
     ep.sendDtmf('3', 100);
@@ -303,3 +307,14 @@ describe('CallerEndpoint with L16 (FreeSWITCH engine leg)', () => {
     expect(digits).toEqual(['5']);
   });
 });
+
+/**
+ * The phone talks until the endpoint has latched to it. On a machine running many tests a stray
+ * stream (another test's phone still sending to a port the kernel has since handed to this
+ * endpoint) can latch a silent call first; the signalled phone's own packets win it back.
+ */
+async function latchedToPhone(ep: CallerEndpoint, phone: RtpPhone): Promise<void> {
+  phone.startTone(1000);
+  await until(() => ep.stats().latchedTo === `127.0.0.1:${phone.port}`, 2000, 'latched to the phone');
+  phone.stopAudio();
+}

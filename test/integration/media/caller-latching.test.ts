@@ -94,6 +94,30 @@ describe('CallerEndpoint symmetric RTP latching', () => {
     await phone.waitForPackets(before + 5);
   });
 
+  it('takes the call back from a stray stream that latched before the phone spoke', async () => {
+    const { ep, phone } = await connectedPair(cleanups, 'PCMU', { relatchAfterSilenceMs: 1500 });
+    // An old call's phone, still sending to a port this call now has.
+    const stray = await listener();
+    let seq = 0;
+    const spray = setInterval(() => {
+      const pkt = serializeRtp({ payloadType: 0, sequenceNumber: seq++, timestamp: seq * 160, ssrc: 0x01d, payload: Buffer.alloc(160, 0xff) });
+      stray.socket.send(pkt, ep.localPort, '127.0.0.1');
+    }, 20);
+    cleanups.add(() => clearInterval(spray));
+    driveTone(cleanups, ep, 700);
+    await until(() => ep.stats().latchedTo === `127.0.0.1:${stray.port}`, 2000, 'the stray stream latched');
+    await until(() => stray.count() >= 3, 2000, 'our audio going to the stray source');
+
+    // The phone the SDP names speaks: it takes over at once, though the stray stream goes on.
+    phone.startTone(1000);
+    await until(() => ep.stats().latchedTo === `127.0.0.1:${phone.port}`, 2000, 'latched to the phone');
+    const from = phone.received.length;
+    await phone.waitForPackets(from + 25, 5000);
+    expect(detectTones(phone.audio(from + 5), 8000, CANDIDATES, 0.3)).toEqual([700]);
+    await until(() => ep.stats().dropped.foreignSource >= 5, 2000, 'the stray packets refused');
+    expect(ep.stats().latchedTo).toBe(`127.0.0.1:${phone.port}`);
+  });
+
   it('ignores a stranger spraying valid RTP while the caller talks', async () => {
     const { ep, phone } = await connectedPair(cleanups, 'PCMU', { relatchAfterSilenceMs: 1500 });
     const stranger = await listener();

@@ -30,6 +30,20 @@ describe('SymmetricRtpLatch', () => {
     expect(latch.latchedTo).toBe('198.51.100.7:31000');
   });
 
+  it('gives the call back to the signalled source when a stray stream latched first', () => {
+    const latch = new SymmetricRtpLatch({ relatchAfterSilenceMs: 1500 });
+    latch.setSignalled('192.0.2.10', 4000);
+    // An old call's phone still sending to this port got there first.
+    expect(latch.consider('198.51.100.66', 5000, 0x01d, 0)).toBe('latched');
+    expect(latch.consider('198.51.100.66', 5000, 0x01d, 20)).toBe('current');
+    // The phone the SDP names takes over at once, and the stray one is a stranger from then on.
+    expect(latch.consider('192.0.2.10', 4000, 0xca11, 30)).toBe('latched');
+    expect(latch.consider('198.51.100.66', 5000, 0x01d, 40)).toBe('rejected');
+    expect(latch.latchedTo).toBe('192.0.2.10:4000');
+    // Any other source still needs the latched SSRC or the latched source's silence.
+    expect(latch.consider('203.0.113.9', 4000, 0xbad, 50)).toBe('rejected');
+  });
+
   it('follows a NAT rebinding at once when the SSRC is the same', () => {
     const latch = new SymmetricRtpLatch({ relatchAfterSilenceMs: 1500 });
     latch.setSignalled('10.0.0.2', 4000);
