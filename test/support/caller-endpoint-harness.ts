@@ -53,6 +53,18 @@ export async function connectedPair(
   return { ep, phone, answer };
 }
 
+/**
+ * The phone talks until the endpoint has latched to it, then falls silent. On a machine running
+ * many tests a stray stream (another test's phone still sending to a port the kernel has since
+ * handed to this endpoint) can latch a silent call first; the signalled phone's own packets win
+ * it back (latch.ts, rule 4). For tests in which only the endpoint sends.
+ */
+export async function latchedToPhone(ep: CallerEndpoint, phone: RtpPhone): Promise<void> {
+  phone.startTone(1000);
+  await until(() => ep.stats().latchedTo === `127.0.0.1:${phone.port}`, 2000, 'latched to the phone');
+  phone.stopAudio();
+}
+
 /** Feeds the endpoint a tone through sendPcm every 20 ms, as the engine's clock would. */
 export function driveTone(cleanups: Cleanups, ep: CallerEndpoint, freqHz: number, amplitude = 8000): () => void {
   const gen = new ToneGenerator(freqHz, ep.sampleRate, amplitude);

@@ -5,12 +5,12 @@ import { CallerMediaStateError } from '../../../src/media/caller/errors.js';
 import type { CodecName } from '../../../src/media/codecs/index.js';
 import { PortAllocator } from '../../../src/media/port-allocator.js';
 import { detectTones } from '../../support/audio.js';
-import type { RtpPhone } from '../../support/rtp-phone.js';
 import {
   Cleanups,
   concat,
   connectedPair,
   driveTone,
+  latchedToPhone,
   makeEndpoint,
   makePhone,
   recordPcm,
@@ -308,13 +308,3 @@ describe('CallerEndpoint with L16 (FreeSWITCH engine leg)', () => {
   });
 });
 
-/**
- * The phone talks until the endpoint has latched to it. On a machine running many tests a stray
- * stream (another test's phone still sending to a port the kernel has since handed to this
- * endpoint) can latch a silent call first; the signalled phone's own packets win it back.
- */
-async function latchedToPhone(ep: CallerEndpoint, phone: RtpPhone): Promise<void> {
-  phone.startTone(1000);
-  await until(() => ep.stats().latchedTo === `127.0.0.1:${phone.port}`, 2000, 'latched to the phone');
-  phone.stopAudio();
-}

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PromptCancelledError } from '../../../src/media/caller/errors.js';
 import { PromptStore } from '../../../src/media/prompts/prompt-store.js';
 import { alignedSnrDb, meanSquare, tone } from '../../support/audio.js';
-import { Cleanups, connectedPair, sleep, until } from '../../support/caller-endpoint-harness.js';
+import { Cleanups, connectedPair, latchedToPhone, sleep, until } from '../../support/caller-endpoint-harness.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -25,6 +25,7 @@ describe('CallerEndpoint prompts', () => {
     ['G722', 16000],
   ] as const)('%s: the shipped prompt reaches the phone as speech at %i Hz, paced in real time, until close()', async (codec, rate) => {
     const { ep, phone } = await connectedPair(cleanups, codec, { prompts: shipped });
+    await latchedToPhone(ep, phone);
     const started = performance.now();
     const playing = ep.play('enter-pin');
     const outcome = playing.then(
@@ -100,6 +101,7 @@ describe('CallerEndpoint prompts', () => {
 
   it('gives the prompt the line: engine frames sent meanwhile are dropped', async () => {
     const { ep, phone } = await connectedPair(cleanups, 'PCMU', { prompts: shortPrompts(200) });
+    await latchedToPhone(ep, phone);
     const playing = ep.play('enter-pin');
     const noise = new Int16Array(160).fill(20000);
     const timer = setInterval(() => ep.sendPcm(noise), 20);
