@@ -223,15 +223,19 @@ export class CallerRtpTransport {
       this.#drops.malformed++;
       return;
     }
-    if (this.#readRtcp(received, rinfo.address)) this.#rtcpSource = { address: rinfo.address, port: rinfo.port };
+    this.#readRtcp(received, rinfo.address, rinfo.port);
   };
 
-  /** Hands a phone's RTCP to the sink when it may be read; true when it was. */
-  #readRtcp(packet: Buffer, from: string): boolean {
+  /**
+   * Hands a phone's RTCP to the sink when it may be read. `fromPort`, for the RTCP port: where
+   * the phone reports from, learnt before the sink sees the report so that an answer to it
+   * already goes there.
+   */
+  #readRtcp(packet: Buffer, from: string, fromPort?: number): void {
     const sink = this.#sink;
     if (sink?.onRtcp === undefined || from !== this.#latch.targetAddress) {
       this.#drops.rtcp++;
-      return false;
+      return;
     }
     let plain = packet;
     if (this.#srtp !== undefined) {
@@ -241,12 +245,12 @@ export class CallerRtpTransport {
       if (decrypted === null) {
         if (c.authFailures !== auth) this.#drops.srtpAuth++;
         else this.#drops.srtpReplay++;
-        return false;
+        return;
       }
       plain = decrypted;
     }
+    if (fromPort !== undefined) this.#rtcpSource = { address: from, port: fromPort };
     sink.onRtcp(plain, performance.now());
-    return true;
   }
 
   readonly #onMessage = (received: Buffer, rinfo: RemoteInfo): void => {

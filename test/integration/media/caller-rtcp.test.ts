@@ -91,6 +91,22 @@ describe('RTCP with the phone', () => {
     expect(advertised.received.length).toBe(before);
   });
 
+  it("answers the phone's first report at once, where it came from, so its next report carries the round trip", async () => {
+    const phone = await makePhone(cleanups, 'PCMU');
+    const rtcp = await peer(() => RtcpPeer.ownSocket());
+    // A nominal interval far longer than the test: any SR it sees is the immediate answer.
+    const ep = await makeEndpoint(cleanups, { rtcpIntervalMs: 600_000 });
+    const answer = ep.answer(phone.offer());
+    phone.sendTo('127.0.0.1', sdpPort(answer));
+    phone.startTone(1000);
+    await until(() => ep.stats().latchedTo !== undefined, 2000, 'RTP latched');
+    rtcp.sendTo('127.0.0.1', rtcpAttribute(answer) ?? sdpPort(answer) + 1);
+    rtcp.sendEmptyReport();
+    await until(() => rtcp.senderReports().length === 1, 2000, 'our SR in answer');
+    await until(() => ep.stats().rtcp?.rttMs !== undefined, 2000, 'the round trip from the RR to it');
+    expect(ep.stats().rtcp?.reportsSent).toBe(1);
+  });
+
   it("sends nothing to a port the phone neither named nor reported from (RTP + 1 is only a guess)", async () => {
     const phone = await makePhone(cleanups, 'PCMU');
     const ep = await makeEndpoint(cleanups, FAST);
