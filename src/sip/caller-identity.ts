@@ -1,5 +1,5 @@
 import { normalizeNumber } from '../config/number-map.js';
-import { parseNameAddr, type NameAddr } from './sip-headers.js';
+import { parseNameAddr, splitHeaderList, type NameAddr } from './sip-headers.js';
 
 /** Where the shown identity came from (for logs and tests). */
 export type IdentitySource = 'p-asserted-identity' | 'remote-party-id' | 'from';
@@ -64,7 +64,7 @@ export function callerIdentity(header: HeaderReader, names: CallerNames = {}): C
 /** RFC 3325 allows one sip/sips and one tel identity, in one header or two (srf joins them with commas). */
 function firstIdentity(value: string | undefined): NameAddr | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const parts = splitList(value).map(parseNameAddr).filter((a) => /^(sips?|tel):/i.test(a.uri));
+  const parts = splitHeaderList(value).map(parseNameAddr).filter((a) => /^(sips?|tel):/i.test(a.uri));
   // A tel: URI is the number itself; a sip: one may carry an extension or a name as its user.
   const withName = parts.find((p) => p.displayName !== undefined);
   const tel = parts.find((p) => /^tel:/i.test(p.uri));
@@ -75,7 +75,7 @@ function firstIdentity(value: string | undefined): NameAddr | undefined {
 
 function remotePartyId(value: string | undefined): { addr: NameAddr; privacy: string | undefined } | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  for (const part of splitList(value)) {
+  for (const part of splitHeaderList(value)) {
     const addr = parseNameAddr(part);
     if (!/^(sips?|tel):/i.test(addr.uri)) continue;
     const params = paramsAfterUri(part);
@@ -96,27 +96,6 @@ function paramsAfterUri(value: string): Map<string, string> {
     if (k !== undefined && k.trim() !== '') out.set(k.trim().toLowerCase(), (v ?? '').trim().replace(/^"|"$/g, ''));
   }
   return out;
-}
-
-/** Splits a header list on commas outside quotes and angle brackets. */
-function splitList(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '\\' && quoted) i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '<') depth++;
-    else if (!quoted && c === '>') depth = Math.max(0, depth - 1);
-    else if (!quoted && depth === 0 && c === ',') {
-      out.push(value.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start));
-  return out.map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** RFC 3261 §8.1.1.3's anonymous From, and the common variants of it. */

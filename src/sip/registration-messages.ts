@@ -1,4 +1,5 @@
 import type { SipTransport } from '../config/types.js';
+import { splitHeaderList } from './sip-headers.js';
 import type { SrfApi, SrfRequestOptions, SrfResponse, SrfSentRequest } from './srf-types.js';
 
 /** Pieces of REGISTER handling that are plain text work: URIs, Contact lists, granted expiry. */
@@ -10,30 +11,6 @@ export function uriHost(uri: string): string | undefined {
 
 export function transportParam(transport: SipTransport): string {
   return transport === 'udp' ? '' : `;transport=${transport}`;
-}
-
-/**
- * Splits a Contact header value into its entries. Commas inside quotes or angle brackets belong
- * to the entry (srf joins repeated headers with commas too).
- */
-export function splitContacts(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
-    else if (!quoted && c === '<') depth++;
-    else if (!quoted && c === '>') depth = Math.max(0, depth - 1);
-    else if (!quoted && depth === 0 && c === ',') {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  const last = value.slice(start).trim();
-  if (last !== '') out.push(last);
-  return out.filter((s) => s !== '');
 }
 
 /** The URI of one contact entry, lower-cased and without URI parameters, for comparisons. */
@@ -55,7 +32,7 @@ function expiresParam(entry: string): number | undefined {
  * asked for (RFC 3261 10.2.4).
  */
 export function grantedExpiry(res: SrfResponse, sent: SrfSentRequest, asked: number): number {
-  const contacts = splitContacts(res.get('Contact') ?? '');
+  const contacts = splitHeaderList(res.get('Contact') ?? '');
   const ours = contactKey(sent.get('Contact') ?? '');
   const mine = contacts.find((c) => contactKey(c) === ours) ?? (contacts.length === 1 ? contacts[0] : undefined);
   const fromContact = mine === undefined ? undefined : expiresParam(mine);

@@ -102,3 +102,27 @@ const RESERVED = new Set([
 export function isPassableHeader(name: string, value: string): boolean {
   return TOKEN.test(name) && !RESERVED.has(name.toLowerCase()) && !/[\r\n\0]/.test(value);
 }
+
+/**
+ * Splits a header's comma-separated entries (Contact, P-Asserted-Identity, …). Commas inside
+ * quotes or angle brackets belong to the entry; srf joins repeated headers with commas too.
+ */
+export function splitHeaderList(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '<') depth++;
+    else if (!quoted && c === '>') depth = Math.max(0, depth - 1);
+    else if (!quoted && depth === 0 && c === ',') {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}

@@ -62,14 +62,7 @@ export class Upsampler {
     const factor = this.factor;
     if (output.length < input.length * factor) throw new RangeError('upsampler output too short');
     const hist = TAPS_PER_PHASE;
-    if (this.#x.length !== hist + input.length) {
-      const x = new Float64Array(hist + input.length);
-      const keep = Math.min(hist, this.#x.length);
-      x.set(this.#x.subarray(this.#x.length - keep), hist - keep);
-      this.#x = x;
-    }
-    const x = this.#x;
-    for (let i = 0; i < input.length; i++) x[hist + i] = input[i]!;
+    const x = (this.#x = withHistory(this.#x, hist, input));
     const phases = this.#phases;
     let o = 0;
     for (let m = 0; m < input.length; m++) {
@@ -105,14 +98,7 @@ export class Downsampler {
     if (!Number.isInteger(outLength) || output.length < outLength) throw new RangeError('downsampler sizes do not match');
     const h = this.#h;
     const hist = h.length - 1;
-    if (this.#x.length !== hist + input.length) {
-      const x = new Float64Array(hist + input.length);
-      const keep = Math.min(hist, this.#x.length);
-      x.set(this.#x.subarray(this.#x.length - keep), hist - keep);
-      this.#x = x;
-    }
-    const x = this.#x;
-    for (let i = 0; i < input.length; i++) x[hist + i] = input[i]!;
+    const x = (this.#x = withHistory(this.#x, hist, input));
     for (let m = 0; m < outLength; m++) {
       const newest = hist + (m + 1) * factor - 1;
       let acc = 0;
@@ -122,4 +108,19 @@ export class Downsampler {
     }
     x.copyWithin(0, input.length, input.length + hist);
   }
+}
+
+/**
+ * The filter's working buffer: the last `hist` samples already seen, then `input`. Reused while
+ * the block size stays the same (every 20 ms tick); a new size keeps the history it has.
+ */
+function withHistory(x: Float64Array, hist: number, input: ArrayLike<number>): Float64Array {
+  let buf = x;
+  if (buf.length !== hist + input.length) {
+    buf = new Float64Array(hist + input.length);
+    const keep = Math.min(hist, x.length);
+    buf.set(x.subarray(x.length - keep), hist - keep);
+  }
+  for (let i = 0; i < input.length; i++) buf[hist + i] = input[i]!;
+  return buf;
 }

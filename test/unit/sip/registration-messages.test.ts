@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { grantedExpiry, splitContacts, uriHost } from '../../../src/sip/registration-messages.js';
+import { grantedExpiry, uriHost } from '../../../src/sip/registration-messages.js';
+import { splitHeaderList } from '../../../src/sip/sip-headers.js';
 import type { SrfResponse, SrfSentRequest } from '../../../src/sip/srf-types.js';
 
 function message(headers: Record<string, string>): { get(n: string): string | undefined; has(n: string): boolean; body: string } {
@@ -12,7 +13,7 @@ const sent = (contact: string): SrfSentRequest =>
 
 describe('REGISTER responses', () => {
   it('splits Contact lists without breaking quoted names or URIs', () => {
-    expect(splitContacts('"Desk, 2" <sip:a@h>;expires=60, <sip:b@h;x=1,2>;expires=30,sip:c@h')).toEqual([
+    expect(splitHeaderList('"Desk, 2" <sip:a@h>;expires=60, <sip:b@h;x=1,2>;expires=30,sip:c@h')).toEqual([
       '"Desk, 2" <sip:a@h>;expires=60',
       '<sip:b@h;x=1,2>;expires=30',
       'sip:c@h',
