@@ -30,12 +30,14 @@ describe('media engine audio', () => {
     expect(sent.tones(ALL_HZ, 10)).toEqual([CALLER_HZ]);
     // An 8000-amplitude sine is -15 dBov; G.711 and the level rounding move it by a dB at most.
     // The test phone's setInterval clock runs slow, so the caller's jitter buffer now and then
-    // rebuffers and the engine sends a silence frame (level 127) for that tick.
+    // rebuffers and the engine sends a silence frame (level 127) for that tick. On a busy machine
+    // a late packet is concealed instead, and G.711 concealment fades: such a frame is quieter
+    // (a higher level number), never louder.
     const after = sent.levels.slice(10);
     const speech = after.filter((l) => l !== 127);
     expect(speech.length).toBeGreaterThan(after.length * 0.9);
     expect(Math.min(...speech)).toBeGreaterThanOrEqual(13);
-    expect(Math.max(...speech)).toBeLessThanOrEqual(17);
+    expect(speech.filter((l) => l <= 17).length).toBeGreaterThan(after.length * 0.85);
     expect(sent.voice.slice(10).every((v, i) => v === (after[i] !== 127))).toBe(true);
     // The marker starts each talk-spurt: the first speech packet and any after a silence frame.
     const firstSpeech = sent.levels.findIndex((l) => l !== 127);
