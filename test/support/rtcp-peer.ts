@@ -16,7 +16,7 @@ export class RtcpPeer {
   readonly received: RtcpPacket[][] = [];
   /** Where each report came from. */
   readonly sources: string[] = [];
-  /** How long the peer sits on an SR before answering it (DLSR), ms. */
+  /** How long the peer sits on an SR before answering it, ms (DLSR reports what it really was). */
   holdMs = 20;
   lostOfTheirs = 0;
   /** false: records what arrives and answers nothing (a port the phone named but does not use). */
@@ -87,19 +87,24 @@ export class RtcpPeer {
     this.sources.push(`${from.address}:${from.port}`);
     const target = this.#target ?? from;
     if (!this.answers) return;
+    const arrived = performance.now();
     for (const p of compound) {
       if (p.kind !== 'sr') continue;
-      const block = {
-        ssrc: p.ssrc,
-        fractionLost: 0,
-        cumulativeLost: this.lostOfTheirs,
-        highestSeq: 0,
-        jitter: 0,
-        lastSr: ntpMiddle32(p.ntpSeconds, p.ntpFraction),
-        delaySinceLastSr: Math.round((this.holdMs * 65536) / 1000),
-      };
+      const lastSr = ntpMiddle32(p.ntpSeconds, p.ntpFraction);
+      // DLSR is the hold as measured, as a phone does: a timer may fire a little early.
       setTimeout(() => {
-        if (!this.#closed) this.#send(buildReceiverReport(this.ssrc, [block]), target.port, target.address);
+        if (this.#closed) return;
+        const held = performance.now() - arrived;
+        const block = {
+          ssrc: p.ssrc,
+          fractionLost: 0,
+          cumulativeLost: this.lostOfTheirs,
+          highestSeq: 0,
+          jitter: 0,
+          lastSr,
+          delaySinceLastSr: Math.floor((held * 65536) / 1000),
+        };
+        this.#send(buildReceiverReport(this.ssrc, [block]), target.port, target.address);
       }, this.holdMs);
     }
   }

@@ -9,6 +9,8 @@ import { parseRtcp, type ReportBlock } from './rtcp.js';
 
 /** Sender reports remembered for matching; the far end answers the latest within a second or two. */
 const REMEMBERED_REPORTS = 8;
+/** How far below zero a round trip may come out and still count, as zero (see #onBlock). */
+const DLSR_SLACK_MS = 2;
 
 export interface ReportFeedbackStats {
   /** Latest round-trip time, ms; undefined until a report answered one of ours. */
@@ -99,9 +101,14 @@ export class ReportFeedback {
     if (block.lastSr === 0) return;
     const sentMs = this.#sent.get(block.lastSr >>> 0);
     if (sentMs === undefined) return;
-    const rtt = nowMs - sentMs - (block.delaySinceLastSr * 1000) / 65536;
-    // A negative value is a report held longer than it says; keep it out of the average.
-    if (rtt < 0) return;
+    let rtt = nowMs - sentMs - (block.delaySinceLastSr * 1000) / 65536;
+    // On a LAN the true round trip is below the far end's timer granularity, and a phone that counts
+    // DLSR in whole milliseconds overstates it by up to one: that is a round trip of about zero.
+    // Further below zero, the report says it was held longer than it was; keep it out of the average.
+    if (rtt < 0) {
+      if (rtt < -DLSR_SLACK_MS) return;
+      rtt = 0;
+    }
     this.#rttMs = Math.round(rtt * 10) / 10;
     this.#rttSamples++;
     this.#rttMsSum += rtt;

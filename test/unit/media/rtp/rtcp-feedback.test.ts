@@ -49,6 +49,16 @@ describe('ReportFeedback', () => {
     expect(f.statsFields()).not.toHaveProperty('rttMs');
   });
 
+  it('counts a round trip a millisecond below zero (the far end rounds DLSR up) as zero', () => {
+    const f = new ReportFeedback(OURS);
+    const lsr = lsrAt(1_700_000_000_000);
+    f.sentReport(lsr, 10_000);
+    f.onRtcp(buildReceiverReport(0x99, [block({ lastSr: lsr, delaySinceLastSr: 21 * 65.536 })]), 10_020);
+    expect(f.stats()).toMatchObject({ rttMs: 0, rttSamples: 1 });
+    f.onRtcp(buildReceiverReport(0x99, [block({ lastSr: lsr, delaySinceLastSr: 23 * 65.536 })]), 10_020);
+    expect(f.stats()).toMatchObject({ rttMs: 0, rttSamples: 1 });
+  });
+
   it('forgets older sender reports than the last eight', () => {
     const f = new ReportFeedback(OURS);
     const first = lsrAt(1_700_000_000_000);
