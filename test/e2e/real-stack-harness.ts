@@ -184,7 +184,17 @@ export class SippCall {
         this.phone.sendTo(media.address, media.port);
         return media;
       }
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`no 200 OK from the gateway; sipp said:\n${this.output.slice(-1500)}`);
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        // sipp may have logged the answer just before it exited.
+        const late = await answeredMedia(this.logFile);
+        if (late !== undefined) {
+          this.phone.sendTo(late.address, late.port);
+          return late;
+        }
+        const messages = await readFile(`${this.logFile}.msg`, 'utf8').catch(() => '(no message trace)');
+        const why = this.child.exitCode !== null ? `sipp exited with ${this.child.exitCode}` : `none within ${timeoutMs} ms`;
+        throw new Error(`no 200 OK from the gateway (${why}); sipp said:\n${this.output.slice(-1500)}\nSIP messages:\n${messages.slice(-3000)}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
