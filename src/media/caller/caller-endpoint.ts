@@ -1,9 +1,9 @@
 /**
  * The caller side of a call's media: the RTP endpoint a phone (MEDIA_MODE=direct) or FreeSWITCH
- * (MEDIA_MODE=freeswitch) talks to. It owns the UDP port, the negotiated codec, symmetric-RTP
- * latching (latch.ts), the packetizer (rtp-sender.ts), the jitter-buffered receiver
- * (rtp-receiver.ts), RFC 4733 both ways, the media timeout, hold, and the prompt player and digit
- * collector of the PIN flow.
+ * (MEDIA_MODE=freeswitch) talks to. It owns the UDP port, symmetric-RTP latching (latch.ts), the
+ * streams each negotiation sets up (caller-streams.ts: codec, packetizer, jitter-buffered receiver,
+ * RTCP), RFC 4733 both ways, the media timeout, hold, and the prompt player and digit collector
+ * of the PIN flow.
  *
  * Audio in both directions is 20 ms frames of mono PCM at `sampleRate` (8000 for G.711, 16000
  * for G.722 and Opus, L16's own clock rate for L16):
@@ -21,19 +21,15 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { silentLogger, type Logger } from '../../log.js';
 import type { CallerInteraction, DigitCollectOptions, PromptName } from '../media-vocabulary.js';
 import { TypedEmitter } from '../../util/typed-emitter.js';
-import type { AudioCodec } from '../codecs/codec.js';
-import { createCodec } from '../codecs/factory.js';
 import { dtmfEventCode } from '../rtp/dtmf.js';
-import { CallerRtcp } from './caller-rtcp.js';
 import { PromptInteraction } from './caller-interaction.js';
+import { CallerStreams } from './caller-streams.js';
 import { DigitCollector } from './digit-collector.js';
 import { DigitSourceMerger, type DigitSource } from './digit-sources.js';
 import { CallerMediaStateError } from './errors.js';
 import { FrameClock } from './frame-clock.js';
 import { MediaTimeoutWatch } from './media-timeout.js';
 import { PromptPlayer, type PromptSource } from './prompt-player.js';
-import { CallerRtpReceiver } from './rtp-receiver.js';
-import { CallerRtpSender } from './rtp-sender.js';
 import { CallerRtpTransport, type RtpPacketSink } from './rtp-transport.js';
 import { newSdesKey } from './sdes.js';
 import { acceptCallerAnswer, answerCallerOffer, createCallerOffer, type LocalMedia, type LocalSrtp } from './sdp-negotiation.js';
@@ -58,8 +54,6 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   readonly #options: CallerEndpointOptions;
   readonly #announced: string;
   readonly #sessionId = String(randomInt(1, 2 ** 47));
-  /** RTCP CNAME: random per call (RFC 7022), so it says nothing about the host or the caller. */
-  readonly #cname = randomBytes(12).toString('base64url');
   readonly #timeout: MediaTimeoutWatch;
   readonly #clock: FrameClock;
   readonly #player: PromptPlayer;
@@ -71,12 +65,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   readonly #srtp: LocalSrtp | undefined;
   /** Codecs we accept now: the options' list, or the one the last offer() was restricted to. */
   #codecs: readonly CallerCodecName[] | undefined;
-  #params: CallerMediaParams | undefined;
-  #codec: AudioCodec | undefined;
-  #sender: CallerRtpSender | undefined;
-  #receiver: CallerRtpReceiver | undefined;
+  readonly #streams: CallerStreams;
   #pcmHandler: ((frame: Int16Array) => void) | undefined;
-  #rtcp: CallerRtcp | undefined;
   #lastExternalTickMs = -Infinity;
   #closing: Promise<void> | undefined;
 
@@ -132,6 +122,14 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
       },
     });
     this.#interaction = new PromptInteraction(this.#player, this.#collector);
+    // The RTCP CNAME is random per call (RFC 7022): it says nothing about the host or the caller.
+    this.#streams = new CallerStreams(
+      transport,
+      { ...options, cname: randomBytes(12).toString('base64url'), srtpKey: this.#srtp?.key },
+      this.#sink,
+      (digit) => this.#onDigit(digit, 'rtp'),
+      this.#logger,
+    );
   }
 
   /** Address and port written in our SDP. */
@@ -145,26 +143,26 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
 
   /** What was negotiated last; undefined before the first answer. */
   get negotiated(): CallerMediaParams | undefined {
-    return this.#params;
+    return this.#streams.params;
   }
 
   /** PCM rate of sendPcm/pullFrame frames; 0 until negotiated. */
   get sampleRate(): number {
-    return this.#codec?.sampleRate ?? 0;
+    return this.#streams.codec?.sampleRate ?? 0;
   }
 
   /** Samples in one 20 ms frame; 0 until negotiated. */
   get frameSamples(): number {
-    return this.#codec?.frameSamples ?? 0;
+    return this.#streams.codec?.frameSamples ?? 0;
   }
 
   get hasTelephoneEvent(): boolean {
-    return this.#params?.telephoneEventPt !== undefined;
+    return this.#streams.params?.telephoneEventPt !== undefined;
   }
 
   /** On hold (either way): we may not send. */
   get sendingSuspended(): boolean {
-    const d = this.#params?.direction;
+    const d = this.#streams.params?.direction;
     return d !== 'sendrecv' && d !== 'sendonly';
   }
 
@@ -221,7 +219,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
    * A frame of another size throws RangeError.
    */
   sendPcm(frame: Int16Array): void {
-    if (this.#sender === undefined || this.#player.playing || this.#closing !== undefined) return;
+    if (this.#streams.sender === undefined || this.#player.playing || this.#closing !== undefined) return;
     if (frame.length !== this.frameSamples) {
       throw new RangeError(`caller frames are ${this.frameSamples} samples at ${this.sampleRate} Hz, got ${frame.length}`);
     }
@@ -230,7 +228,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
 
   /** The caller's next 20 ms (see CallerRtpReceiver.pull: reused array, undefined when none). */
   pullFrame(): Int16Array | undefined {
-    return this.#receiver?.pull();
+    return this.#streams.receiver?.pull();
   }
 
   /** Pulls on the endpoint's own 20 ms clock and hands each frame to `handler`; undefined stops. */
@@ -249,8 +247,8 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   sendDtmf(digits: string, durationMs?: number): void {
     this.#checkOpen();
     for (const d of digits) dtmfEventCode(d);
-    if (this.#sender === undefined) throw new CallerMediaStateError('caller media not negotiated yet');
-    if (!this.#sender.queueDtmf(digits, durationMs)) {
+    if (this.#streams.sender === undefined) throw new CallerMediaStateError('caller media not negotiated yet');
+    if (!this.#streams.sender.queueDtmf(digits, durationMs)) {
       throw new CallerMediaStateError('caller did not negotiate telephone-event');
     }
     this.#updateClock();
@@ -265,7 +263,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   // ---- prompts (CallerInteraction) ------------------------------------------------------------------
 
   play(prompt: PromptName): Promise<void> {
-    if (this.#closing === undefined && this.#codec === undefined) {
+    if (this.#closing === undefined && this.#streams.codec === undefined) {
       return Promise.reject(new CallerMediaStateError('caller media not negotiated yet'));
     }
     return this.#interaction.play(prompt);
@@ -277,7 +275,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   }
 
   playAndCollect(prompt: PromptName, opts: DigitCollectOptions): Promise<string> {
-    if (this.#closing === undefined && this.#codec === undefined) {
+    if (this.#closing === undefined && this.#streams.codec === undefined) {
       return Promise.reject(new CallerMediaStateError('caller media not negotiated yet'));
     }
     return this.#interaction.playAndCollect(prompt, opts);
@@ -287,15 +285,15 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
 
   stats(): CallerEndpointStats {
     return collectStats({
-      params: this.#params,
+      params: this.#streams.params,
       sampleRate: this.sampleRate,
       localPort: this.localPort,
-      receiver: this.#receiver?.counters(),
-      sender: this.#sender?.counters,
+      receiver: this.#streams.receiver?.counters(),
+      sender: this.#streams.sender?.counters,
       latch: this.#transport.latch,
       drops: this.#transport.drops,
-      srtp: this.#transport.encrypted ? this.#params?.srtp?.suite : undefined,
-      rtcp: this.#rtcp?.stats(),
+      srtp: this.#transport.encrypted ? this.#streams.params?.srtp?.suite : undefined,
+      rtcp: this.#streams.rtcp?.stats(),
       mediaTimedOut: this.#timeout.timedOut,
     });
   }
@@ -306,14 +304,9 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
     this.#player.close();
     this.#collector.close();
     this.#clock.stop();
-    this.#rtcp?.stop();
+    this.#streams.close();
     this.#timeout.close();
     this.#pcmHandler = undefined;
-    try {
-      this.#codec?.close?.();
-    } catch (err) {
-      this.#logger.warn({ err }, 'closing the caller codec failed');
-    }
     this.#closing = this.#transport.close();
     return this.#closing;
   }
@@ -337,31 +330,7 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   }
 
   #apply(params: CallerMediaParams): void {
-    const prev = this.#params;
-    let codec = this.#codec;
-    const oldCodec = codec;
-    if (codec === undefined || prev === undefined || prev.codec.name !== params.codec.name) {
-      codec = createCodec(params.codec.encoding, { sampleRate: params.codec.sampleRate, opus: this.#options.opus });
-    }
-    const format = { codec, payloadType: params.codec.payloadType, telephoneEventPt: params.telephoneEventPt };
-    if (this.#sender === undefined) {
-      this.#sender = new CallerRtpSender(format, (buf, length) => this.#transport.send(buf, length));
-    } else {
-      this.#sender.setFormat(format);
-    }
-    if (this.#receiver === undefined) {
-      this.#receiver = new CallerRtpReceiver(format, (digit) => this.#onDigit(digit, 'rtp'), this.#options.jitter);
-      this.#transport.setSink(this.#sink);
-    } else {
-      this.#receiver.setFormat(format);
-    }
-    this.#codec = codec;
-    if (oldCodec !== undefined && oldCodec !== codec) oldCodec.close?.();
-    this.#params = params;
-    this.#transport.setSignalled(params.remoteAddress, params.remotePort);
-    this.#transport.setSrtp(params.srtp, this.#srtp?.key);
-    this.#transport.setRtcp(params.rtcpMux, params.remoteRtcpPort);
-    this.#updateRtcp(params.codec.rtpClockRate);
+    this.#streams.apply(params);
     // Only a two-way call owes us packets; many phones send nothing while they hold.
     this.#timeout.arm(params.direction === 'sendrecv');
     this.#logger.debug(
@@ -372,32 +341,21 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   }
 
   readonly #sink: RtpPacketSink = {
-    accepts: (pt) => this.#receiver!.accepts(pt),
+    accepts: (pt) => this.#streams.receiver!.accepts(pt),
     onPacket: (view, length, now) => {
       this.#timeout.packet(now);
-      this.#rtcp?.onRtp(view.ssrc, view.sequenceNumber, view.timestamp, view.payloadType !== this.#params?.telephoneEventPt, now);
-      this.#receiver!.receive(view, length, now);
+      this.#streams.rtcp?.onRtp(view.ssrc, view.sequenceNumber, view.timestamp, view.payloadType !== this.#streams.params?.telephoneEventPt, now);
+      this.#streams.receiver!.receive(view, length, now);
     },
-    onRtcp: (packet, now) => this.#rtcp?.onRtcp(packet, now),
+    onRtcp: (packet, now) => this.#streams.rtcp?.onRtcp(packet, now),
     onLatched: (address, port) => {
       this.#logger.info({ address, port }, 'caller RTP latched');
       this.emit('latched', address, port);
     },
   };
 
-  /** Reports with the phone once the call can exchange them (CALLER_RTCP, rtcp-mux or our RTCP port). */
-  #updateRtcp(clockRate: number): void {
-    if (this.#rtcp !== undefined) {
-      this.#rtcp.setClockRate(clockRate);
-      return;
-    }
-    const sender = this.#sender;
-    if ((this.#options.rtcp ?? 'on') === 'off' || !this.#transport.hasRtcp || sender === undefined) return;
-    this.#rtcp = CallerRtcp.start(sender, { clockRate, cname: this.#cname, intervalMs: this.#options.rtcpIntervalMs }, (packet) => this.#transport.sendRtcp(packet));
-  }
-
   #sendFrame(frame: Int16Array, now: number): void {
-    const sender = this.#sender;
+    const sender = this.#streams.sender;
     if (sender === undefined) return;
     this.#lastExternalTickMs = now;
     sender.tick(frame, !this.sendingSuspended && this.#transport.hasDestination, now);
@@ -410,20 +368,20 @@ export class CallerEndpoint extends TypedEmitter<CallerEndpointEvents> implement
   }
 
   #updateClock(): void {
-    const needed = this.#closing === undefined && (this.#pcmHandler !== undefined || (this.#sender?.dtmfBusy ?? false));
+    const needed = this.#closing === undefined && (this.#pcmHandler !== undefined || (this.#streams.sender?.dtmfBusy ?? false));
     if (needed) this.#clock.start();
     else this.#clock.stop();
   }
 
   #onClockTick(now: number): void {
-    const sender = this.#sender;
+    const sender = this.#streams.sender;
     if (sender !== undefined && sender.dtmfBusy && now - this.#lastExternalTickMs > IDLE_SENDER_MS) {
       // Nobody is sending audio: carry the digits on our own clock.
       sender.tick(undefined, !this.sendingSuspended && this.#transport.hasDestination, now);
     }
     const handler = this.#pcmHandler;
     if (handler !== undefined) {
-      const frame = this.#receiver?.pull();
+      const frame = this.#streams.receiver?.pull();
       if (frame !== undefined) {
         try {
           handler(frame);
