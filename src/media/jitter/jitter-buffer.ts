@@ -8,7 +8,8 @@
  * Playout starts once `target` frames are buffered and then advances one sequence number per
  * tick. The target follows the measured interarrival jitter (RFC 3550 estimator): it grows at once
  * when jitter rises and shrinks one frame at a time after a quiet spell, dropping a frame
- * (preferably a silent one) to bring the actual depth down. A large sequence jump confirmed by the
+ * (preferably a silent one) to bring the actual depth down, sooner when it is two or more frames
+ * too deep (what a delay spike or a stalled tick leaves behind). A large sequence jump confirmed by the
  * next packet (sender restart, SSRC reuse) restarts the buffer.
  *
  * Push every packet of the SSRC, telephone-events included, so that a sequence gap really means
@@ -29,6 +30,14 @@ import { seqDiff } from '../rtp/sequence.js';
 import { FrameRing } from './frame-ring.js';
 import { InterarrivalJitter } from './interarrival-jitter.js';
 import { PlayoutTarget } from './playout-target.js';
+
+/**
+ * How much sooner excess depth of two frames or more is given back than a single extra frame, and
+ * how much sooner the target takes its next steps down once it took the first: at the default
+ * shrink time a silent frame goes after 200 ms above target and a speech frame after 400 ms, so
+ * a 100 ms spike is gone within a few seconds of speech instead of twenty.
+ */
+const DRAIN_SPEEDUP = 10;
 
 export type JitterPop = Uint8Array | 'missing' | undefined;
 
@@ -88,6 +97,8 @@ export interface JitterStats {
 export class JitterBuffer {
   readonly #frameMs: number;
   readonly #shrinkTicks: number;
+  /** Ticks above target before a frame goes while the buffer is two or more frames too deep. */
+  readonly #drainTicks: number;
   readonly #silenceLevel: number;
   readonly #maxConceal: number;
   readonly #ring: FrameRing;
@@ -122,6 +133,7 @@ export class JitterBuffer {
     const maxFrames = Math.max(minFrames, Math.floor((options.maxDelayMs ?? 200) / this.#frameMs));
     const shrinkAfterMs = options.shrinkAfterMs ?? 2000;
     this.#shrinkTicks = Math.max(1, Math.round(shrinkAfterMs / this.#frameMs));
+    this.#drainTicks = Math.max(1, Math.round(this.#shrinkTicks / DRAIN_SPEEDUP));
     this.#silenceLevel = options.silenceLevel ?? 70;
     this.#maxConceal = Math.max(0, Math.round((options.maxConcealMs ?? 100) / this.#frameMs));
     this.#ring = new FrameRing(
@@ -134,6 +146,7 @@ export class JitterBuffer {
       maxFrames,
       jitterFactor: options.jitterFactor ?? 4,
       shrinkAfterMs,
+      stepAfterMs: shrinkAfterMs / DRAIN_SPEEDUP,
     });
     this.#jitter = new InterarrivalJitter(options.clockRate);
   }
@@ -256,12 +269,15 @@ export class JitterBuffer {
     }
     this.#concealRun = 0;
 
-    // Shrinking: run above target long enough and a frame goes, a silent one if we can wait.
+    // Shrinking: run above target long enough and a frame goes, a silent one if we can wait. One
+    // frame over may be the next packet arriving early, so it waits the full shrink time; more is
+    // delay a stall or a spike left behind, which is given back a frame every few hundred ms.
     if (depth > this.#target.frames) {
       this.#excessTicks++;
       const head = this.#next;
       const silent = this.#ring.isFilled(head) && this.#ring.level(head) >= this.#silenceLevel;
-      if (this.#excessTicks >= this.#shrinkTicks && (silent || this.#excessTicks >= this.#shrinkTicks * 2)) {
+      const wait = depth - this.#target.frames > 1 ? this.#drainTicks : this.#shrinkTicks;
+      if (this.#excessTicks >= wait && (silent || this.#excessTicks >= wait * 2)) {
         this.#drop(head);
         this.#next++;
         depth--;

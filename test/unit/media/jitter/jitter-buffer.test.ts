@@ -149,12 +149,13 @@ describe('JitterBuffer', () => {
     expect(targets[0]).toBe(40);
     expect(peak).toBeGreaterThanOrEqual(100);
     expect(peak).toBeLessThanOrEqual(200);
-    // Shrinking is gradual: one frame at a time, at least a second apart.
+    // Shrinking is gradual: one frame at a time, the first a second after the calm began (the
+    // shrink time), the next ones at least 100 ms apart (a tenth of it).
     let lastChange = -1;
     for (let t = calmStart + 1; t < targets.length; t++) {
       if (targets[t]! < targets[t - 1]!) {
         expect(targets[t - 1]! - targets[t]!).toBe(20);
-        if (lastChange >= 0) expect(t - lastChange).toBeGreaterThanOrEqual(50);
+        expect(t - (lastChange >= 0 ? lastChange : calmStart)).toBeGreaterThanOrEqual(lastChange >= 0 ? 5 : 50);
         lastChange = t;
       }
     }
@@ -237,5 +238,45 @@ describe('JitterBuffer', () => {
     expect(jb.stats().dropped).toBe(100 - 32);
     const p = jb.pop();
     expect(p instanceof Uint8Array && seqOf(p)).toBe(68);
+  });
+
+  /**
+   * A steady stream whose packets 100..111 are held up 240 ms and then arrive together (a delay
+   * spike): the buffer ends up about 12 frames over its 40 ms target. Returns the depth after
+   * each tick, from the tick the last held packet arrived at.
+   */
+  function afterSpike(level: number): number[] {
+    const jb = new JitterBuffer({ clockRate: 48000, shrinkAfterMs: 2000 });
+    const depths: number[] = [];
+    let spikeEnd = -1;
+    for (let t = 0; t < 1000; t++) {
+      const now = 10 + t * 20;
+      // Packet i is sent at 20·i ms and normally arrives 1 ms later; 100..111 arrive at 2221 ms.
+      const arriving = t >= 100 && t <= 111 ? [] : t === 111 + 1 ? [...Array(13).keys()].map((k) => 100 + k) : [t];
+      for (const i of arriving) jb.push(i, i * STEP, payloadFor(i), now - 9, 111, false, level);
+      if (t === 112) spikeEnd = t;
+      jb.pop();
+      if (spikeEnd >= 0) depths.push(jb.depthMs);
+    }
+    return depths;
+  }
+
+  it('gives back what a delay spike left behind within seconds, silent frames first', () => {
+    const speech = afterSpike(-1);
+    const silence = afterSpike(100);
+    expect(speech[0]).toBeGreaterThanOrEqual(200);
+    expect(silence[0]).toBeGreaterThanOrEqual(200);
+    // Two or more frames too deep: a speech frame goes every 400 ms, a silent one every 200 ms,
+    // down to the target, which the spike's jitter raised to 120 ms; the target comes down two
+    // seconds after the spike and then a frame every 200 ms. Before, the same took 18 s.
+    const back = (depths: number[]): number => depths.findIndex((d) => d <= 60);
+    expect(back(speech)).toBeGreaterThan(0);
+    expect(back(speech)).toBeLessThanOrEqual(12 * 20);
+    expect(back(silence)).toBeLessThanOrEqual(100 + 4 * 10 + 10);
+    expect(back(silence)).toBeLessThan(back(speech));
+    // Depth is read after each pop: 20 ms is the 40 ms target met, 40 ms one frame over it. That
+    // last extra frame waits the full shrink time (it may be jitter, not delay).
+    const oneOver = speech.findIndex((d) => d <= 40);
+    expect(speech.findIndex((d) => d <= 20) - oneOver).toBeGreaterThanOrEqual(100);
   });
 });
