@@ -108,6 +108,7 @@ export class JitterBuffer {
   #started = false;
   #playing = false;
   #highest = 0; // extended sequence numbers
+  #highestTs = 0; // RTP timestamp of the packet at #highest
   #next = 0;
   #probationSeq = -1;
   #excessTicks = 0;
@@ -169,6 +170,7 @@ export class JitterBuffer {
     if (payload.length > this.#ring.maxPayload) return 'too-large';
     if (!this.#started) {
       this.#restart(seq, 0);
+      this.#highestTs = timestamp;
       this.#store(this.#highest, timestamp, payload, payloadType, marker, level);
       this.#jitter.update(timestamp, arrivalMs);
       return 'stored';
@@ -203,6 +205,13 @@ export class JitterBuffer {
     }
 
     if (ext - this.#highest > cap * 4) {
+      // A talk-spurt after a long silence that the forwarding bridge dropped (the JVB forwards no
+      // level-127 packets): the sequence and the timestamp both moved on, and the marker says a
+      // spurt starts. Probation would throw away its first frame.
+      const tsAdvance = (timestamp - this.#highestTs) >>> 0;
+      if (marker && tsAdvance > 0 && tsAdvance < 0x80000000) {
+        return this.#resync(seq, timestamp, payload, arrivalMs, payloadType, marker, level);
+      }
       return this.#probation(seq, timestamp, payload, arrivalMs, payloadType, marker, level);
     }
     this.#probationSeq = -1;
@@ -219,7 +228,10 @@ export class JitterBuffer {
     }
     this.#jitter.update(timestamp, arrivalMs);
     this.#store(ext, timestamp, payload, payloadType, marker, level);
-    if (ext > this.#highest) this.#highest = ext;
+    if (ext > this.#highest) {
+      this.#highest = ext;
+      this.#highestTs = timestamp;
+    }
     this.#target.update(this.#jitter.ms, arrivalMs);
     return 'stored';
   }
@@ -386,17 +398,29 @@ export class JitterBuffer {
       this.#probationSeq = (seq + 1) & 0xffff;
       return 'probation';
     }
-    // Two packets in a row agree on the new numbering: restart there, keeping both.
+    // Two packets in a row agree on the new numbering: restart there. The first of them was not
+    // kept; playout starts from the confirming one.
+    return this.#resync(seq, timestamp, payload, arrivalMs, payloadType, marker, level);
+  }
+
+  /** Restarts the buffer at this packet, on an extended numbering above everything before. */
+  #resync(
+    seq: number,
+    timestamp: number,
+    payload: Uint8Array,
+    arrivalMs: number,
+    payloadType: number,
+    marker: boolean,
+    level: number,
+  ): JitterPushOutcome {
     this.#resyncs++;
     const base = (Math.floor(this.#highest / 0x10000) + 2) * 0x10000;
     this.#ring.clear();
-    this.#restart((seq - 1) & 0xffff, base);
+    this.#restart(seq, base);
+    this.#highestTs = timestamp;
     this.#jitter.restart();
     this.#jitter.update(timestamp, arrivalMs);
-    this.#store(this.#highest + 1, timestamp, payload, payloadType, marker, level);
-    this.#highest++;
-    // The confirming packet's predecessor was not kept; start playout from the confirming one.
-    this.#next = this.#highest;
+    this.#store(this.#highest, timestamp, payload, payloadType, marker, level);
     return 'resync';
   }
 

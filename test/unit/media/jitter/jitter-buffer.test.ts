@@ -179,6 +179,22 @@ describe('JitterBuffer', () => {
     expect(jb.stats().resyncs).toBe(1);
   });
 
+  it('plays the first frame of a talk-spurt after a long silence the bridge did not forward', () => {
+    const jb = new JitterBuffer({ clockRate: 48000 });
+    // 20 frames, then 6 s (300 frames) the bridge dropped as silence, then a spurt whose first
+    // packet carries the marker: its sequence and timestamp both moved on by 320 frames.
+    const played: Array<number | 'missing' | undefined> = [];
+    for (let t = 0; t < 360; t++) {
+      const i = t < 20 ? t : t >= 320 ? t : -1;
+      if (i >= 0) jb.push(1000 + i, i * STEP, payloadFor(1000 + i), 10 + t * 20 - 9, 111, i === 320);
+      const p = jb.pop();
+      played.push(p === undefined ? undefined : p === 'missing' ? 'missing' : seqOf(p));
+    }
+    const spurt = played.filter((p) => typeof p === 'number' && p >= 1320);
+    expect(spurt.slice(0, 20)).toEqual([...Array(20).keys()].map((k) => 1320 + k));
+    expect(jb.stats().resyncs).toBe(1);
+  });
+
   it('takes back speculative "missing" frames when a delayed packet shows the drought was a delay spike', () => {
     const jb = new JitterBuffer({ clockRate: 48000, maxConcealMs: 100 });
     const a = steady(10, 0, 0);
