@@ -28,8 +28,10 @@ export interface Figures {
 
 export function figures(n: number, { e, l, othersPct }: Window, baselineRss: number): Figures {
   const ticks = e.wallMs / TICK_MS;
-  const toBridgeMissing = Math.max(0, l.toBridgesExpected - l.toBridgesReceived) + e.callerLost;
-  const toCallerMissing = Math.max(0, l.toPhonesExpected - l.toPhonesReceived) + e.bridgeLost;
+  // The jitter buffers take back frames declared missing on speculation once their packets turn
+  // up; a window that begins between the two sees only the take-back, a negative count.
+  const toBridgeMissing = Math.max(0, l.toBridgesExpected - l.toBridgesReceived) + Math.max(0, e.callerLost);
+  const toCallerMissing = Math.max(0, l.toPhonesExpected - l.toPhonesReceived) + Math.max(0, e.bridgeLost);
   return {
     n,
     usPerCallTick: e.cpuUs / (n * ticks),
