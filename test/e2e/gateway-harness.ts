@@ -5,7 +5,8 @@
  */
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
-import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { RecentLog } from '../support/recent-log.js';
 import { DrachtioDouble, callerDialog, type CapturedRequest, type InjectedRequest } from '../support/drachtio-double/index.js';
 import { FakeFocus } from '../support/fake-focus.js';
 import { gatewayTestEnv } from './gateway-env.js';
@@ -28,6 +29,8 @@ export class GatewayHarness {
     readonly drachtio: DrachtioDouble,
     readonly gateway: Gateway,
     readonly config: GatewayConfig,
+    /** The gateway's recent warnings, for failure messages (unused when a logger is given or E2E_LOG is set). */
+    readonly recent: RecentLog,
   ) {}
 
   /**
@@ -50,12 +53,13 @@ export class GatewayHarness {
       config.media.portMin = 0;
       config.media.portMax = 0;
     }
-    const logger = opts.logger ?? (process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : silentLogger());
+    const recent = new RecentLog();
+    const logger = opts.logger ?? (process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }) : recent.logger);
     const gateway = new Gateway(config, logger, () => void gateway.drain());
     await gateway.start();
     await gateway.drachtio.whenConnected(5000);
     await drachtio.waitForRoute('invite');
-    return new GatewayHarness(prosody, focus, drachtio, gateway, config);
+    return new GatewayHarness(prosody, focus, drachtio, gateway, config, recent);
   }
 
   /**

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log.js';
+import { RecentLog } from '../support/recent-log.js';
 import { DrachtioDouble, UdpSipFront } from '../support/drachtio-double/index.js';
 import { DrachtioServer } from '../support/drachtio-server.js';
 import type { FakeBridgeEndpoint, FakeConference } from '../support/fake-bridge-audio.js';
@@ -118,6 +119,8 @@ export class GatewayInstance {
     readonly doubleOrUndefined: DrachtioDouble | undefined,
     readonly gateway: Gateway,
     readonly config: GatewayConfig,
+    /** Its recent warnings (empty when E2E_LOG sends everything to stdout instead). */
+    readonly recent: RecentLog,
   ) {}
 
   /**
@@ -141,7 +144,8 @@ export class GatewayInstance {
     });
     config.media.portMin = 0;
     config.media.portMax = 0;
-    const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }).child({ instance: name }) : silentLogger();
+    const recent = new RecentLog();
+    const logger = process.env['E2E_LOG'] ? createLogger({ level: process.env['E2E_LOG'] }).child({ instance: name }) : recent.logger;
     const gateway = new Gateway(config, logger, () => void gateway.drain());
     await gateway.start();
     try {
@@ -153,7 +157,7 @@ export class GatewayInstance {
       throw err;
     }
     const double = 'double' in side ? (side as { double: DrachtioDouble }).double : undefined;
-    return new GatewayInstance(name, side, double, gateway, config);
+    return new GatewayInstance(name, side, double, gateway, config, recent);
   }
 
   /** The drachtio double (tests that inject requests run without DRACHTIO_BIN's server). */

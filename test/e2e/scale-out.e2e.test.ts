@@ -67,6 +67,8 @@ function scaleOutSuite(real: boolean): void {
   const mode = real ? 'drachtio-server' : 'double';
   let jitsi: SharedJitsi;
   const cleanups: Array<() => Promise<void>> = [];
+  /** The gateways of the running test, whose warnings a failed call reports. */
+  const running: GatewayInstance[] = [];
 
   beforeAll(async () => {
     jitsi = await SharedJitsi.start();
@@ -80,7 +82,11 @@ function scaleOutSuite(real: boolean): void {
 
   async function gateway(name: string, opts: Parameters<typeof GatewayInstance.start>[2] = {}): Promise<GatewayInstance> {
     const g = await GatewayInstance.start(jitsi, name, { ...opts, realDrachtio: real });
-    cleanups.push(() => g.close());
+    running.push(g);
+    cleanups.push(async () => {
+      running.splice(running.indexOf(g), 1);
+      await g.close();
+    });
     return g;
   }
 
@@ -115,7 +121,10 @@ function scaleOutSuite(real: boolean): void {
     } catch (err) {
       throw new Error(`${name} never showed up in ${room}: ${(err as Error).message}\nsipp:\n${sipp.output.slice(-1500)}`);
     }
-    await sipp.answered();
+    await sipp.answered().catch((err: Error) => {
+      const warnings = running.map((g) => `gateway ${g.name}:\n${g.recent.tail()}`).join('\n');
+      throw new Error(`${err.message}\nwarnings:\n${warnings}`);
+    });
     const setupMs = performance.now() - started;
     const tone = 2000 + (n % 40) * 40;
     const bridgeMark = endpoint.gateway()?.frames.length ?? 0;

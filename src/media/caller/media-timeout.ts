@@ -4,6 +4,14 @@
  * reset for every packet.
  */
 
+/**
+ * A check that runs this much later than it was due ran after the process itself was stalled
+ * (a paused VM, a long GC): packets that came during the stall are still unread in the socket,
+ * so the verdict waits for one more turn of the event loop.
+ */
+const STALL_MS = 250;
+const RECHECK_AFTER_STALL_MS = 50;
+
 export interface MediaTimeoutOptions {
   timeoutMs: number;
   onTimeout: () => void;
@@ -20,6 +28,7 @@ export class MediaTimeoutWatch {
   #armed = false;
   #timedOut = false;
   #lastMs = 0;
+  #dueMs = 0;
 
   constructor(options: MediaTimeoutOptions) {
     this.#timeoutMs = options.timeoutMs;
@@ -69,13 +78,19 @@ export class MediaTimeoutWatch {
 
   #schedule(ms: number): void {
     this.#clear();
+    this.#dueMs = this.#now() + ms;
     this.#timer = setTimeout(this.#check, ms);
   }
 
   readonly #check = (): void => {
     this.#timer = undefined;
     if (!this.#armed) return;
-    const silentFor = this.#now() - this.#lastMs;
+    const now = this.#now();
+    if (now - this.#dueMs > STALL_MS) {
+      this.#schedule(RECHECK_AFTER_STALL_MS);
+      return;
+    }
+    const silentFor = now - this.#lastMs;
     if (silentFor >= this.#timeoutMs) {
       // No timer while timed out: the next packet re-arms it.
       this.#timedOut = true;

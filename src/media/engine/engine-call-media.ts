@@ -252,11 +252,11 @@ export class EngineCallMedia extends TypedEmitter<CallMediaEvents> implements Ca
     this.#sendSilence();
   }
 
-  /** Per-tick checks that need no timers of their own: bridge media timeout, RTCP. */
-  housekeeping(nowMs: number): void {
+  /** Per-tick checks without timers of their own: bridge media timeout (not just after a stall), RTCP. */
+  housekeeping(nowMs: number, judgeTimeouts = true): void {
     if (!this.#leg.connected) return;
     const timeoutMs = this.#settings.bridgeMediaTimeoutMs;
-    if (this.#receiver.timedOut(nowMs, timeoutMs)) {
+    if (judgeTimeouts && this.#receiver.timedOut(nowMs, timeoutMs)) {
       this.#log.warn({ afterMs: timeoutMs }, 'no media from the bridge');
       this.emit('bridgeMediaTimeout');
     }

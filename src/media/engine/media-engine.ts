@@ -125,6 +125,8 @@ const DTX_INTERVAL_TICKS = 20;
 const DEFAULT_RTCP_INTERVAL_MS = 5000;
 const IDLE_STREAM_MS = 30_000;
 const CLOCK_PHASES = 4;
+/** After a stall, long enough for the event loop to read what queued in the sockets meanwhile. */
+const STALL_GRACE_MS = 100;
 
 export class MediaEngine implements MediaEnginePort {
   readonly portAllocator: PortAllocator;
@@ -302,8 +304,16 @@ export class MediaEngine implements MediaEnginePort {
   readonly #callsMember = {
     skipped: (periods: number): void => {
       for (const call of this.#alone) call.discardCallerFrames(periods);
+      this.#stalled = true;
     },
     tick: (nowMs: number): void => {
+      if (this.#stalled) {
+        // The clock skipped ticks, so the process was not running: the bridges' packets of that
+        // time are still unread in the sockets. Judge no media timeout until they have been read.
+        this.#stalled = false;
+        this.#judgeTimeoutsFromMs = nowMs + STALL_GRACE_MS;
+      }
+      const judgeTimeouts = nowMs >= this.#judgeTimeoutsFromMs;
       const alone = this.#alone;
       for (let i = 0; i < alone.length; i++) {
         try {
@@ -315,7 +325,7 @@ export class MediaEngine implements MediaEnginePort {
       const calls = this.#calls;
       for (let i = 0; i < calls.length; i++) {
         try {
-          calls[i]!.housekeeping(nowMs);
+          calls[i]!.housekeeping(nowMs, judgeTimeouts);
         } catch (err) {
           this.#tickFailed(err);
         }
@@ -325,6 +335,8 @@ export class MediaEngine implements MediaEnginePort {
 
   #tickErrors = 0;
   #lastErrorLogMs = -Infinity;
+  #stalled = false;
+  #judgeTimeoutsFromMs = 0;
 
   /** Counts tick failures and logs at most one a second (a broken call would fail 50 times a second). */
   #tickFailed(err: unknown): void {

@@ -107,6 +107,23 @@ describe('media engine control', () => {
     expect(fired).toBe(1);
   });
 
+  it('does not take a stall of its own process for a silent bridge', async () => {
+    f.engine = testEngine({ timeouts: { bridgeMediaMs: 500, callerMediaMs: 0 } });
+    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
+    const { call, phone } = await connectCall(f.engine, f.conf);
+    f.phones.push(phone);
+    let fired = 0;
+    call.on('bridgeMediaTimeout', () => fired++);
+    f.conf.start();
+    await phone.waitForPackets(10);
+    // The event loop is blocked longer than the timeout (a paused VM, a long GC); the bridge
+    // sends again as soon as it can.
+    const stallEnds = performance.now() + 800;
+    while (performance.now() < stallEnds);
+    await sleep(400);
+    expect(fired).toBe(0);
+  });
+
   it('keeps the caller through a session-terminate and connects the resumed session', async () => {
     f.engine = testEngine();
     f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });

@@ -59,6 +59,33 @@ describe('MediaTimeoutWatch', () => {
     w.close();
   });
 
+  it('after a stall of the process, reads what the socket holds before judging the silence', () => {
+    let stalledMs = 0;
+    const events: string[] = [];
+    const w = new MediaTimeoutWatch({
+      timeoutMs: 1000,
+      now: () => Date.now() + stalledMs,
+      onTimeout: () => events.push('timeout'),
+      onResumed: () => events.push('resumed'),
+    });
+    w.arm(true);
+    vi.advanceTimersByTime(900);
+    // The process sleeps 5 s (its timer fires that late); the phone went on sending meanwhile.
+    stalledMs = 5000;
+    vi.advanceTimersByTime(100);
+    expect(events).toEqual([]);
+    w.packet(Date.now() + stalledMs);
+    vi.advanceTimersByTime(999);
+    expect(events).toEqual([]);
+    // Really silent after a stall: the verdict only waits for one turn of the event loop.
+    stalledMs = 10_000;
+    vi.advanceTimersByTime(1);
+    expect(events).toEqual([]);
+    vi.advanceTimersByTime(50);
+    expect(events).toEqual(['timeout']);
+    w.close();
+  });
+
   it('is disabled by a timeout of 0', () => {
     const { w } = watch(0);
     w.arm(true);
