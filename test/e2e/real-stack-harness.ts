@@ -18,7 +18,7 @@ import { startConferenceProsody } from '../support/fake-focus/session-fixture.js
 import type { FreeswitchServer } from '../support/freeswitch.js';
 import type { ProsodyHarness } from '../support/prosody.js';
 import type { RtpPhone } from '../support/rtp-phone.js';
-import { answeredMedia, calleeScenario, callScenario, offeredMedia, type CallScenarioOptions } from '../support/sipp-scenario.js';
+import { answeredMedia, calleeScenario, callScenario, offeredMedia, referNotifies, type CallScenarioOptions } from '../support/sipp-scenario.js';
 import { until } from '../support/until.js';
 import { gatewayTestEnv } from './gateway-env.js';
 import { offerSession } from './offer-session.js';
@@ -199,6 +199,16 @@ export class SippCall {
     }
   }
 
+  /** The sipfrag statuses of the NOTIFYs about the phone's transfer so far (see CallScenarioOptions.refer). */
+  transferNotifies(): Promise<number[]> {
+    return referNotifies(this.logFile);
+  }
+
+  /** The tail of the SIP messages sipp sent and received, for failure messages. */
+  async trace(chars = 3000): Promise<string> {
+    return (await readFile(`${this.logFile}.msg`, 'utf8').catch(() => '(no message trace)')).slice(-chars);
+  }
+
   /** sipp's exit code (0: the scenario completed). */
   done(timeoutMs = 90_000): Promise<number | null> {
     return Promise.race([this.#exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`sipp still running: ${this.output.slice(-1000)}`)), timeoutMs).unref())]);
@@ -226,10 +236,11 @@ export class SippCallee {
   }
 
   /** Starts listening before the gateway starts, so its first REGISTER is answered. */
-  static async start(phone: RtpPhone): Promise<SippCallee> {
+  /** `busy`: the INVITE gets 486 Busy Here instead. */
+  static async start(phone: RtpPhone, opts: { busy?: boolean } = {}): Promise<SippCallee> {
     const dir = await mkdtemp(join(tmpdir(), 'sipp-callee-'));
     const scenario = join(dir, 'callee.xml');
-    await writeFile(scenario, calleeScenario({ sdp: phone.offer() }));
+    await writeFile(scenario, calleeScenario({ sdp: phone.offer(), busy: opts.busy === true }));
     const port = await freeUdpPort();
     const media = await freeUdpPort();
     const child = spawn(

@@ -85,10 +85,11 @@ interface SipSide {
   close(): Promise<void>;
 }
 
-async function doubleSide(sipPort: number | undefined): Promise<SipSide & { double: DrachtioDouble }> {
+async function doubleSide(sipPort: number | undefined, relay: boolean): Promise<SipSide & { double: DrachtioDouble }> {
   const front = await UdpSipFront.bind(sipPort ?? 0);
   const double = await DrachtioDouble.start({ secret: 'scale-secret', sipPort: front.port });
   front.attach(double);
+  if (relay) front.relay();
   return {
     kind: 'drachtio double',
     double,
@@ -125,15 +126,16 @@ export class GatewayInstance {
 
   /**
    * `sipPort` reuses an address (a restarted host keeps its place in the dispatcher list);
-   * `realDrachtio` puts a real drachtio-server in front (DRACHTIO_BIN). The load balancer's address
+   * `realDrachtio` puts a real drachtio-server in front (DRACHTIO_BIN); `relayRequests` sends what the
+   * gateway sends through the double on to real peers, as drachtio-server would. The load balancer's address
    * (127.0.0.1) is trusted, as README asks: every call and probe comes from it.
    */
   static async start(
     jitsi: SharedJitsi,
     name: string,
-    opts: { env?: Record<string, string>; sipPort?: number; realDrachtio?: boolean } = {},
+    opts: { env?: Record<string, string>; sipPort?: number; realDrachtio?: boolean; relayRequests?: boolean } = {},
   ): Promise<GatewayInstance> {
-    const side = opts.realDrachtio === true ? await realSide(opts.sipPort) : await doubleSide(opts.sipPort);
+    const side = opts.realDrachtio === true ? await realSide(opts.sipPort) : await doubleSide(opts.sipPort, opts.relayRequests === true);
     const config = loadConfig({
       env: {
         ...gatewayTestEnv(jitsi.prosody, jitsi.focus, { port: side.adminPort, secret: side.secret }),

@@ -17,6 +17,12 @@ export interface CallScenarioOptions {
   hold?: { afterMs: number; holdMs: number };
   /** Digits sent as INFO application/dtmf-relay after the ACK (each answered 200), `afterMs` in. */
   infoDigits?: { afterMs: number; digits: string };
+  /**
+   * A blind transfer `afterMs` after the ACK: REFER to `to`. 'accepted': 202, then NOTIFYs up to
+   * the one with the final status, each answered and logged as `NOTIFY <sipfrag>`;
+   * 'refused': the REFER's final answer is `refusedWith`.
+   */
+  refer?: { afterMs: number; to: string } & ({ expect: 'accepted' } | { expect: 'refused'; refusedWith: number });
 }
 
 function headers(o: CallScenarioOptions, method: string, cseq: number, withPeerTag: boolean): string {
@@ -85,6 +91,7 @@ export function callScenario(o: CallScenarioOptions): string {
   const end =
     hold +
     info +
+    referSteps(o) +
     (o.hangup.by === 'caller'
       ? `
   <pause milliseconds="${o.hangup.talkMs}"/>
@@ -136,6 +143,56 @@ export function callScenario(o: CallScenarioOptions): string {
 `;
 }
 
+function referSteps(o: CallScenarioOptions): string {
+  const r = o.refer;
+  if (r === undefined) return '';
+  // The jump rides on the send itself: a <nop> after it would run only on sipp's next turn for the
+  // call, and a BYE arriving before that turn would find no <recv> waiting for it.
+  const okToNotify = (jump: string): string => `
+  <send${jump}><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>`;
+  // NOTIFYs up to the one with a final status: 100 Trying, maybe provisional ones (180), then the
+  // final one. Unrolled, with a variable of its own per NOTIFY, rather than a loop over one.
+  const notify = (k: number): string => `
+  <recv request="NOTIFY" timeout="30000">
+    <action>
+      <ereg regexp="SIP/2.0 [0-9]+" search_in="body" check_it="true" assign_to="frag${k}"/>
+      <ereg regexp="SIP/2.0 [2-6][0-9][0-9]" search_in="body" assign_to="final${k}"/>
+      <log message="NOTIFY [$frag${k}]"/>
+    </action>
+  </recv>${okToNotify(` next="refer_done" test="final${k}"`)}`;
+  const notifies = [1, 2, 3, 4].map(notify).join('') + `
+  <label id="refer_done"/>`;
+  return `
+  <pause milliseconds="${r.afterMs}"/>
+  <send retrans="500"><![CDATA[
+      ${headers(o, 'REFER', 50, true)}
+      Refer-To: <${r.to}>
+      Referred-By: <sip:+15550001234@[local_ip]:[local_port]>
+      Content-Length: 0
+
+  ]]></send>` +
+    (r.expect === 'accepted'
+      ? `
+  <recv response="202"/>${notifies}`
+      : `
+  <recv response="${r.refusedWith}"><action><log message="REFER REFUSED ${r.refusedWith}"/></action></recv>`);
+}
+
+/** The sipfrag status lines of the NOTIFYs the phone received about its transfer, in order. */
+export async function referNotifies(logFile: string): Promise<number[]> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return [...text.matchAll(/NOTIFY SIP\/2\.0 (\d+)/g)].map((m) => Number(m[1]));
+}
+
 /** The gateway's media address and port from sipp's log file, once sipp wrote it. */
 export async function answeredMedia(logFile: string): Promise<{ address: string; port: number } | undefined> {
   const text = await readFile(logFile, 'utf8').catch(() => '');
@@ -148,7 +205,7 @@ export async function answeredMedia(logFile: string): Promise<{ address: string;
  * one is its own sipp call) and one INVITE with `sdp` (the callee RtpPhone's), logs the gateway's
  * offer for the test, and then waits for the gateway's BYE.
  */
-export function calleeScenario(o: { sdp: string }): string {
+export function calleeScenario(o: { sdp: string; busy?: boolean }): string {
   const sdp = o.sdp.trim().split(/\r?\n/).join('\n      ');
   const reply = (status: string, extra: string[], body?: string): string => `<![CDATA[
       SIP/2.0 ${status}
@@ -173,7 +230,14 @@ ${body === undefined ? '' : `\n      ${body}\n`}
   <recv request="REGISTER"/>
   <send>${reply('200 OK', ['[last_Contact:];expires=600', 'Expires: 600'])}</send>
   <nop next="done"/>
-  <label id="call"/>
+  <label id="call"/>${
+    o.busy === true
+      ? `
+  <send>${reply('486 Busy Here', [])}</send>
+  <recv request="ACK"><action><log message="WAS BUSY"/></action></recv>
+  <nop next="done"/>`
+      : ''
+  }
   <send>${reply('180 Ringing', ['Contact: <sip:callee@[local_ip]:[local_port]>'])}</send>
   <pause milliseconds="300"/>
   <send retrans="500">${reply('200 OK', ['Contact: <sip:callee@[local_ip]:[local_port]>'], sdp)}</send>

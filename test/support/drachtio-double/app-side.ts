@@ -15,7 +15,8 @@ import { dialogIdFor, type DialogRecord } from './dialogs.js';
 import { STACK_HEADERS, type CapturedRequest, type ClientTxn, type StackContext } from './stack-context.js';
 import { apiResponse, newId, requestSentResponse, sipMessageToApp } from './wire.js';
 
-export type RespondOptions = Omit<ResponseOptions, 'toTag'>;
+/** `toTag` replaces the double's own tag for this transaction (a relayed real peer's answer). */
+export type RespondOptions = ResponseOptions;
 
 class Refusal extends Error {}
 
@@ -57,7 +58,7 @@ export class AppSide {
     const formsDialog = method === 'INVITE' && status > 100 && status < 300;
     const res = buildResponse(req, status, {
       ...opts,
-      toTag: txn.toTag,
+      toTag: opts.toTag ?? txn.toTag,
       contact: opts.contact ?? (formsDialog ? `sip:${user ? `${user}@` : ''}${txn.destination.address}:${txn.destination.port}` : undefined),
     });
     if (status >= 200) txn.finalStatus = status;

@@ -145,6 +145,11 @@ export class DrachtioDouble {
     return this.#ctx.captured.take((r) => r.method === want, timeoutMs, `a ${want} from the app`);
   }
 
+  /** The next request the app (or the stack) sent, whatever its method; for a relay to a real peer. */
+  nextRequest(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CapturedRequest> {
+    return this.#ctx.captured.take(() => true, timeoutMs, 'a request from the app');
+  }
+
   /**
    * Answers a request the app sent, as the far end; the response reaches srf unless it is the 200
    * to a CANCEL. With `sameRead`, the requests it builds from the response (say the callee's BYE)

@@ -6,11 +6,15 @@
  *
  * It plays the part of drachtio-server's transaction layer that a UDP peer relies on: a
  * retransmitted request is not delivered twice, it gets the last response again. Requests the
- * app sends (a BYE from the gateway) stay in the double for the test to answer, as without it.
+ * app sends (a BYE from the gateway) stay in the double for the test to answer, as without it,
+ * unless relay() was called: then every one of them goes out over UDP to where drachtio-server
+ * would send it, and the peer's answers come back to the app (a real sipp at both ends of a
+ * transfer, say).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { parseSipMessage, type SipMessage } from '../sip-messages.js';
 import type { InjectedRequest } from './network-side.js';
+import type { CapturedRequest } from './stack-context.js';
 import type { DrachtioDouble } from './server.js';
 
 interface Transaction {
@@ -19,6 +23,8 @@ interface Transaction {
 
 /** Transactions are forgotten this long after they started (RFC 3261's 64*T1 is 32 s). */
 const TRANSACTION_MEMORY_MS = 32_000;
+/** Headers of a relayed answer the double builds itself from the request. */
+const REBUILT = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'content-length', 'content-type']);
 
 export class UdpSipFront {
   /** Requests received (retransmissions included), by method: what reached this instance. */
@@ -27,6 +33,9 @@ export class UdpSipFront {
   readonly #txns = new Map<string, Transaction>();
   #double: DrachtioDouble | undefined;
   #onRequest: ((req: SipMessage, handle: InjectedRequest) => void) | undefined;
+  /** Requests relayed to a peer and not yet finally answered, by top Via branch and method. */
+  readonly #relayed = new Map<string, CapturedRequest>();
+  #relaying = false;
   #closed = false;
 
   private constructor(socket: Socket) {
@@ -59,6 +68,26 @@ export class UdpSipFront {
     this.#onRequest = onRequest;
   }
 
+  /** From now on, every request the app sends goes to its destination over this socket. */
+  relay(): void {
+    const double = this.#double;
+    if (double === undefined) throw new Error('attach() the double first');
+    if (this.#relaying) return;
+    this.#relaying = true;
+    void (async () => {
+      while (!this.#closed) {
+        let r: CapturedRequest;
+        try {
+          r = await double.nextRequest(3_600_000);
+        } catch {
+          return; // the double closed
+        }
+        if (r.method !== 'ACK') this.#relayed.set(`${topBranch(r.message)}|${r.method}`, r);
+        this.#send(r.message, r.destination);
+      }
+    })();
+  }
+
   /** Stops answering at once, as a crashed host would. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -75,8 +104,10 @@ export class UdpSipFront {
     } catch {
       return;
     }
-    // Responses would answer requests of the app; the double leaves those to the test.
-    if (!msg.isRequest) return;
+    if (!msg.isRequest) {
+      this.#onResponse(msg);
+      return;
+    }
     const method = msg.method ?? '';
     this.received.set(method, (this.received.get(method) ?? 0) + 1);
     const key = `${topBranch(msg)}|${method}`;
@@ -103,7 +134,28 @@ export class UdpSipFront {
     this.#onRequest?.(msg, handle);
   }
 
-  #send(m: SipMessage, to: RemoteInfo): void {
+  /** A peer's answer to a relayed request goes back to the app; others are the test's business. */
+  #onResponse(res: SipMessage): void {
+    const method = /^\s*\d+\s+(\S+)/.exec(res.get('cseq') ?? '')?.[1]?.toUpperCase() ?? '';
+    const key = `${topBranch(res)}|${method}`;
+    const r = this.#relayed.get(key);
+    const status = res.status ?? 0;
+    // drachtio-server absorbs 100 Trying; a final answer's retransmission finds nothing.
+    if (r === undefined || status <= 100) return;
+    if (status >= 200) this.#relayed.delete(key);
+    const headers = res.headers.filter(([n]) => !REBUILT.has(n.toLowerCase()));
+    const body = res.body === '' ? undefined : res.body;
+    const contact = res.get('contact');
+    this.#double?.respond(r, status, {
+      reason: res.reason,
+      headers,
+      ...(body === undefined ? {} : { body, contentType: res.get('content-type') }),
+      ...(contact === undefined ? {} : { contact }),
+      ...(res.toTag === undefined ? {} : { toTag: res.toTag }),
+    });
+  }
+
+  #send(m: SipMessage, to: { address: string; port: number }): void {
     if (this.#closed) return;
     this.#socket.send(Buffer.from(m.toString(), 'utf8'), to.port, to.address);
   }
