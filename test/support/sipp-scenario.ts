@@ -102,17 +102,7 @@ export function callScenario(o: CallScenarioOptions): string {
   ]]></send>
   <recv response="200" crlf="true"/>`
       : `
-  <recv request="BYE" timeout="60000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-  ]]></send>`);
+  <recv request="BYE" timeout="60000"/>${okToRequest()}`);
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="phone call through the gateway">
@@ -143,13 +133,14 @@ export function callScenario(o: CallScenarioOptions): string {
 `;
 }
 
-function referSteps(o: CallScenarioOptions): string {
-  const r = o.refer;
-  if (r === undefined) return '';
-  // The jump rides on the send itself: a <nop> after it would run only on sipp's next turn for the
-  // call, and a BYE arriving before that turn would find no <recv> waiting for it.
-  const okToNotify = (jump: string): string => `
-  <send${jump}><![CDATA[
+/**
+ * 200 OK to the request just received. `attrs` may make the send jump: a jump on a <nop> after it
+ * would run only on sipp's next turn for the call, and a request arriving before that turn (the
+ * gateway's BYE right after its last NOTIFY) would find no <recv> waiting for it.
+ */
+function okToRequest(attrs = ''): string {
+  return `
+  <send${attrs}><![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
       [last_From:]
@@ -159,6 +150,12 @@ function referSteps(o: CallScenarioOptions): string {
       Content-Length: 0
 
   ]]></send>`;
+}
+
+function referSteps(o: CallScenarioOptions): string {
+  const r = o.refer;
+  if (r === undefined) return '';
+
   // NOTIFYs up to the one with a final status: 100 Trying, maybe provisional ones (180), then the
   // final one. Unrolled, with a variable of its own per NOTIFY, rather than a loop over one.
   const notify = (k: number): string => `
@@ -168,7 +165,7 @@ function referSteps(o: CallScenarioOptions): string {
       <ereg regexp="SIP/2.0 [2-6][0-9][0-9]" search_in="body" assign_to="final${k}"/>
       <log message="NOTIFY [$frag${k}]"/>
     </action>
-  </recv>${okToNotify(` next="refer_done" test="final${k}"`)}`;
+  </recv>${okToRequest(` next="refer_done" test="final${k}"`)}`;
   const notifies = [1, 2, 3, 4].map(notify).join('') + `
   <label id="refer_done"/>`;
   return `
