@@ -144,7 +144,9 @@ export class Gateway {
       this.media = engine;
     }
 
-    this.dialIn = DialIn.fromConfig(config, logger.child({ component: 'dial-in' }));
+    this.dialIn = DialIn.fromConfig(config, logger.child({ component: 'dial-in' }), (endpoint, status) =>
+      this.metrics.dialInRequestsTotal.inc({ endpoint, status: String(status) }),
+    );
     this.cdr = new CdrWriter({ logger: logger.child({ component: 'cdr' }), file: config.cdrFile, mediaMode: config.media.mode });
     const deps: CallDeps = {
       media: this.media,

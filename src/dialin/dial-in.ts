@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { OneTapRules } from '../sip/pin/one-tap.js';
 import { BuiltinConferenceMapper } from './conference-mapper.js';
-import { DialInServer } from './http/dialin-server.js';
+import { DialInServer, type DialInServerOptions } from './http/dialin-server.js';
 import type { PinStore } from './pin-store.js';
 import { RedisPinStore } from './redis-pin-store.js';
 import { SqlitePinStore } from './sqlite-pin-store.js';
@@ -22,7 +22,7 @@ export class DialIn {
   readonly oneTapRules: OneTapRules;
   readonly #log: Logger;
 
-  constructor(config: GatewayConfig, store: PinStore, logger: Logger, opts: { now?: () => number } = {}) {
+  constructor(config: GatewayConfig, store: PinStore, logger: Logger, opts: { now?: () => number; onAnswered?: DialInServerOptions['onAnswered'] } = {}) {
     const d = config.dialIn;
     this.#log = logger;
     this.mapper = new BuiltinConferenceMapper({
@@ -44,12 +44,13 @@ export class DialIn {
       rateLimit: d.rateLimit,
       lookupToken: d.lookupSecret,
       logger,
+      ...(opts.onAnswered ? { onAnswered: opts.onAnswered } : {}),
     });
     this.oneTapRules = { ownNumbers: d.numbers.map((n) => dialString(n.formattedNumber)), pinDigits: d.pinDigits };
   }
 
   /** Undefined when the config leaves PINs to an external mapper or turns the built-in one off. */
-  static fromConfig(config: GatewayConfig, logger: Logger): DialIn | undefined {
+  static fromConfig(config: GatewayConfig, logger: Logger, onAnswered?: DialInServerOptions['onAnswered']): DialIn | undefined {
     if (config.sip.conferenceMapperUrl !== undefined) return undefined;
     const s = config.dialIn.store;
     let store: PinStore;
@@ -63,7 +64,7 @@ export class DialIn {
         store = new RedisPinStore({ url: s.url, password: s.password, ttlMs: config.dialIn.ttlMs, logger });
         break;
     }
-    return new DialIn(config, store, logger);
+    return new DialIn(config, store, logger, onAnswered ? { onAnswered } : {});
   }
 
   async start(): Promise<AddressInfo> {

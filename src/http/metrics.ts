@@ -37,6 +37,7 @@ export class GatewayMetrics {
   readonly mediaLossRatio: Histogram<'side'>;
   readonly mediaRttSeconds: Histogram<'side'>;
   readonly callEndReasonsTotal: Counter<'reason' | 'ended_by'>;
+  readonly dialInRequestsTotal: Counter<'endpoint' | 'status'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -137,6 +138,12 @@ export class GatewayMetrics {
       name: `${PREFIX}call_end_reasons_total`,
       help: 'Calls ended, by reason (caller-bye, kicked, no-session-initiate, ...) and the side that ended them (phone, meeting, gateway)',
       labelNames: ['reason', 'ended_by'],
+      registers: [r],
+    });
+    this.dialInRequestsTotal = new Counter({
+      name: `${PREFIX}dialin_requests_total`,
+      help: 'Answers of the dial-in endpoints (conferenceMapper, phoneNumberList, dialInInfo, pinLookup, other), by HTTP status (429: rate-limited)',
+      labelNames: ['endpoint', 'status'],
       registers: [r],
     });
     this.callsReapedTotal = new Counter({

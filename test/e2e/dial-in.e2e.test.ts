@@ -71,6 +71,23 @@ describe.skipIf(!available)('dial-in with the built-in conference mapper', () =>
     expect(detectTones(ph.audio(mark + 25), 8000, [WEB_TONE, 2500])).toEqual([WEB_TONE]);
   }
 
+  it('counts the dial-in answers in /metrics by endpoint and status, unknown paths as one "other"', async () => {
+    const count = async (endpoint: string, status: string): Promise<number> =>
+      (await h.gateway.metrics.dialInRequestsTotal.get()).values.find((v) => v.labels['endpoint'] === endpoint && v.labels['status'] === status)?.value ?? 0;
+    const before = { ok: await count('conferenceMapper', '200'), bad: await count('conferenceMapper', '400'), other: await count('other', '404') };
+    const room = await h.newRoom();
+    expect((await fetch(`${base}/conferenceMapper?conference=${room}`)).status).toBe(200);
+    expect((await fetch(`${base}/conferenceMapper`)).status).toBe(400);
+    expect((await fetch(`${base}/no-such-endpoint-1`)).status).toBe(404);
+    expect((await fetch(`${base}/no-such-endpoint-2`)).status).toBe(404);
+    expect(await count('conferenceMapper', '200')).toBe(before.ok + 1);
+    expect(await count('conferenceMapper', '400')).toBe(before.bad + 1);
+    expect(await count('other', '404')).toBe(before.other + 2);
+    const text = await (await fetch(`http://127.0.0.1:${h.gateway.http.address?.port}/metrics`)).text();
+    expect(text).toMatch(/^jitsi_sip_gateway_dialin_requests_total\{endpoint="conferenceMapper",status="200"\} \d+$/m);
+    expect(text).not.toContain('no-such-endpoint');
+  });
+
   it('takes the PIN Jitsi Meet shows, typed without #, and puts the caller in that meeting with audio both ways', async () => {
     const room = await h.newRoom();
     const pin = await inviteDialog(room);

@@ -27,6 +27,17 @@ export interface DialInServerOptions {
   logger: Logger;
   /** Clock of the rate limiter, ms; tests pass their own. */
   now?: () => number;
+  /** Told of every answer (for /metrics): which endpoint, with what status. */
+  onAnswered?: (endpoint: DialInEndpoint, status: number) => void;
+}
+
+/** The endpoints by name; anything else counts as 'other', so a scan cannot grow the metric's series. */
+export const DIAL_IN_ENDPOINTS = ['conferenceMapper', 'phoneNumberList', 'dialInInfo', 'pinLookup', 'other'] as const;
+export type DialInEndpoint = (typeof DIAL_IN_ENDPOINTS)[number];
+
+function endpointOf(url: string | undefined): DialInEndpoint {
+  const name = (url ?? '/').split('?', 1)[0]?.slice(1) ?? '';
+  return (DIAL_IN_ENDPOINTS as readonly string[]).includes(name) && name !== 'other' ? (name as DialInEndpoint) : 'other';
 }
 
 /** How long a browser or proxy may reuse an answer: a PIN lives for days, numbers change rarely. */
@@ -203,6 +214,7 @@ export class DialInServer {
       ...('headers' in a ? a.headers : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : payload);
+    this.#o.onAnswered?.(endpointOf(req.url), a.status);
   }
 }
 
