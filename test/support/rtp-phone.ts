@@ -1,12 +1,14 @@
 /**
- * A test "phone" on 127.0.0.1: plain RTP with one codec (G.711, G.722 or Opus), a tone or given
- * frames as its voice, RFC 4733 digits, a source port it can change mid-call (a NAT rebinding),
+ * A test "phone" on 127.0.0.1: RTP (or SDES-SRTP, see useSdes()) with one codec (G.711, G.722 or
+ * Opus), a tone or given frames as its voice, RFC 4733 digits, a source port it can change mid-call (a NAT rebinding),
  * and a record of everything it receives, decoded, for tone and digit checks.
  */
 import dgram from 'node:dgram';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createCodec, type AudioCodec, type CodecName } from '../../src/media/codecs/index.js';
+import type { AesCmSrtpSession } from '../../src/media/bridge/srtp/aes-cm-session.js';
+import { createSdesSession, cryptoAttribute, type SdesSuite } from '../../src/media/caller/sdes.js';
 import { DtmfReceiver, DtmfSender } from '../../src/media/rtp/dtmf.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { ToneGenerator } from './audio.js';
@@ -43,6 +45,8 @@ export interface OfferOptions {
   /** a=rtcp-mux (RTCP on the RTP port), or a=rtcp:<port> (RFC 3605). */
   rtcpMux?: boolean;
   rtcpPort?: number;
+  /** RTP/SAVP with this a=crypto line (tag and suite; the key is the phone's, see useSdes()). */
+  sdes?: { tag: number; suite: SdesSuite };
 }
 
 export class RtpPhone {
@@ -71,6 +75,12 @@ export class RtpPhone {
   #frameSource: (() => Int16Array) | undefined;
   #dtmfOut: DtmfSender | undefined;
   #closed = false;
+  /** SDES-SRTP once useSdes() was called: what it sends is protected, what it receives must authenticate. */
+  #srtp: AesCmSrtpSession | undefined;
+  /** The phone's own SDES master key and salt (30 bytes), offered by offer({ sdes }). */
+  readonly sdesKey = randomBytes(30);
+  /** Received packets that failed SRTP authentication (or were plain RTP) and were dropped. */
+  srtpRejected = 0;
   /** RTCP arriving on the RTP port (rtcp-mux); without a handler it is ignored. */
   onRtcp: ((packet: Buffer, from: { address: string; port: number }) => void) | undefined;
 
@@ -113,7 +123,7 @@ export class RtpPhone {
       's=rtp-phone',
       `c=IN IP4 ${address}`,
       't=0 0',
-      `m=audio ${options.port ?? this.port} RTP/AVP ${pts.join(' ')}`,
+      `m=audio ${options.port ?? this.port} ${options.sdes === undefined ? 'RTP/AVP' : 'RTP/SAVP'} ${pts.join(' ')}`,
       `a=rtpmap:${this.payloadType} ${c.name}/${c.rtpClockRate}${c.name === 'opus' ? '/2' : ''}`,
     ];
     if (this.telephoneEventPt !== undefined) {
@@ -122,7 +132,13 @@ export class RtpPhone {
     lines.push('a=ptime:20', `a=${options.direction ?? 'sendrecv'}`);
     if (options.rtcpMux === true) lines.push('a=rtcp-mux');
     if (options.rtcpPort !== undefined) lines.push(`a=rtcp:${options.rtcpPort}`);
+    if (options.sdes !== undefined) lines.push(`a=${cryptoAttribute(options.sdes.tag, options.sdes.suite, this.sdesKey)}`);
     return `${lines.join('\r\n')}\r\n`;
+  }
+
+  /** From now on RTP both ways is SDES-SRTP: ours with sdesKey, theirs with `remoteKeySalt`. */
+  useSdes(suite: SdesSuite, remoteKeySalt: Buffer): void {
+    this.#srtp = createSdesSession(suite, this.sdesKey, remoteKeySalt);
   }
 
   /** Where to send (the endpoint's address and port from its SDP). */
@@ -212,9 +228,14 @@ export class RtpPhone {
         this.onRtcp?.(msg, { address: rinfo.address, port: rinfo.port });
         return;
       }
+      const clear = this.#srtp === undefined ? msg : this.#srtp.unprotectRtp(msg);
+      if (clear === null) {
+        this.srtpRejected++;
+        return;
+      }
       let view;
       try {
-        view = parseRtp(msg);
+        view = parseRtp(clear);
       } catch {
         return;
       }
@@ -263,7 +284,7 @@ export class RtpPhone {
       this.dropped++;
       return;
     }
-    this.#socket.send(pkt, this.#target.port, this.#target.address);
+    this.#socket.send(this.#srtp === undefined ? pkt : this.#srtp.protectRtp(Buffer.from(pkt)), this.#target.port, this.#target.address);
   }
 }
 
