@@ -26,6 +26,9 @@ interface Pending {
   sink: WorkerCallSink | undefined;
 }
 
+/** How long stop() waits for the engine's shutdown, and then for the thread to end itself. */
+const STOP_WAIT_MS = 2000;
+
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',
   20: 'debug',
@@ -132,12 +135,22 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     return (await this.#request({ t: 'heap', id: this.#nextId++ }, undefined)) as number;
   }
 
-  /** Closes the engine in the thread (every call's sockets), then ends the thread. */
+  /**
+   * Closes the engine in the thread (every call's sockets), then has the thread end itself;
+   * terminate() only for a thread that does not answer (see the 'exit' message).
+   */
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#dead === undefined) {
-      await this.#request({ t: 'shutdown', id: this.#nextId++ }, undefined).catch(() => undefined);
+      const exited = new Promise<boolean>((resolve) => {
+        this.thread.once('exit', () => resolve(true));
+        setTimeout(() => resolve(false), STOP_WAIT_MS).unref();
+      });
+      const shutDown = this.#request({ t: 'shutdown', id: this.#nextId++ }, undefined).catch(() => undefined);
+      await Promise.race([shutDown, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+      if (this.#dead === undefined) this.#post({ t: 'exit', code: 0 });
+      if (await exited) return;
     }
     await this.thread.terminate();
   }

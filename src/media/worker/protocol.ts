@@ -69,7 +69,16 @@ export type ToWorker =
   | { t: 'command'; callId: string; cmd: CallCommand }
   | { t: 'shutdown'; id: number }
   /** Diagnostics: the worker's live heap in bytes, after a full GC when the process allows one (--expose-gc). */
-  | { t: 'heap'; id: number };
+  | { t: 'heap'; id: number }
+  /**
+   * The thread ends itself with this exit code. Worker.terminate() from outside may cut the thread
+   * off between two native codec calls, and libopus's binding then aborts the whole process (it
+   * cannot throw into a thread being torn down); a thread that exits from inside runs nothing after.
+   */
+  | { t: 'exit'; code: number };
+
+/** What the worker's host handles (the thread's entry point handles 'exit' itself). */
+export type HostMessage = Exclude<ToWorker, { t: 'exit' }>;
 
 export type CallEventName = keyof CallMediaEvents;
 

@@ -11,7 +11,7 @@ import {
   type CallRequest,
   type CreateOptions,
   type FromWorker,
-  type ToWorker,
+  type HostMessage,
 } from './protocol.js';
 import { toWire } from './worker-errors.js';
 
@@ -53,7 +53,7 @@ export class MediaWorkerHost {
     this.#timers.push(setInterval(() => this.#pushStats(), STATS_PUSH_MS), setInterval(() => this.#pushLoad(), LOAD_PUSH_MS));
   }
 
-  handle(msg: ToWorker): void {
+  handle(msg: HostMessage): void {
     switch (msg.t) {
       case 'create':
         void this.#create(msg.id, msg.callId, msg.opts);

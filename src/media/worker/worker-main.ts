@@ -21,6 +21,9 @@ const engine = new MediaEngine({
   ...(init.promptsDir !== undefined ? { prompts: PromptStore.load(init.promptsDir) } : {}),
 });
 const host = new MediaWorkerHost(engine, post, logger);
-port.on('message', (msg: ToWorker) => host.handle(msg));
+port.on('message', (msg: ToWorker) => {
+  if (msg.t === 'exit') process.exit(msg.code);
+  host.handle(msg);
+});
 host.startReporting();
 post({ t: 'ready' });
