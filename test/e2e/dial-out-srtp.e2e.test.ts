@@ -9,11 +9,11 @@
 import sdpTransform from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usableKeys } from '../../src/media/caller/sdes.js';
-import { xml } from '../../src/xmpp/connection.js';
 import { detectTones } from '../support/audio.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
 import { buildSessionInitiate } from '../support/fake-focus.js';
 import { prosodyAvailable } from '../support/prosody.js';
+import { dialledOccupant, rayoDial, rayoHangup } from '../support/rayo.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
 import { GatewayHarness } from './gateway-harness.js';
@@ -21,7 +21,6 @@ import { GatewayHarness } from './gateway-harness.js';
 const available = prosodyAvailable();
 if (!available) console.log('skipped: dial-out SRTP end-to-end: prosody not available');
 
-const NS_RAYO = 'urn:xmpp:rayo:1';
 const WEB_TONE = 700;
 const CALLEE_TONE = 1500;
 
@@ -50,15 +49,9 @@ describe.skipIf(!available)('SDES-SRTP on dial-out', () => {
     const callee = await RtpPhone.create({ codec: 'PCMU' });
     cleanups.push(() => conf.close(), () => callee.close());
     const endpoint = await conf.addEndpoint();
-    const reply = await h.focus.request(
-      xml(
-        'iq',
-        { type: 'set', to: h.gateway.brewery.occupantJid },
-        xml('dial', { xmlns: NS_RAYO, to: '+15550001234', from: 'meeting' }, xml('header', { xmlns: NS_RAYO, name: 'JvbRoomName', value: room })),
-      ),
-    );
+    const reply = await h.focus.request(rayoDial(h.gateway.brewery.occupantJid, '+15550001234', room));
     expect(reply.attrs['type']).toBe('result');
-    const occupant = String(reply.getChild('ref', NS_RAYO)?.attrs['uri']).replace(/^xmpp:/, '');
+    const occupant = dialledOccupant(reply);
     const inv = await h.drachtio.waitForRequest('INVITE');
     const t = endpoint.bridge.transport;
     await h.focus.sendJingle(
@@ -99,7 +92,7 @@ describe.skipIf(!available)('SDES-SRTP on dial-out', () => {
       expect(h.gateway.registry.all()[0]!.snapshot().phoneSrtp).toBeNull();
     }
 
-    const hung = await h.focus.request(xml('iq', { type: 'set', to: occupant }, xml('hangup', { xmlns: NS_RAYO })));
+    const hung = await h.focus.request(rayoHangup(occupant));
     expect(hung.attrs['type']).toBe('result');
     h.drachtio.respond(await h.drachtio.waitForRequest('BYE'), 200);
     await until(() => h.gateway.registry.size === 0, 5000, 'call closed');

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { xml, type Element } from '../../src/xmpp/connection.js';
+import type { Element } from '../../src/xmpp/connection.js';
 import { detectTones } from '../support/audio.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
 import { buildSessionInitiate } from '../support/fake-focus.js';
 import { prosodyAvailable } from '../support/prosody.js';
+import { dialledOccupant, rayoDial, rayoHangup } from '../support/rayo.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
 import { GatewayHarness } from './gateway-harness.js';
@@ -11,7 +12,6 @@ import { GatewayHarness } from './gateway-harness.js';
 const available = prosodyAvailable();
 if (!available) console.log('skipped: prosody not available');
 
-const NS_RAYO = 'urn:xmpp:rayo:1';
 const WEB_TONE = 700;
 const CALLEE_TONE = 1500;
 
@@ -30,13 +30,7 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
   });
 
   function dial(room: string, number: string): Promise<Element> {
-    return h.focus.request(
-      xml(
-        'iq',
-        { type: 'set', to: h.gateway.brewery.occupantJid },
-        xml('dial', { xmlns: NS_RAYO, to: number, from: 'meeting' }, xml('header', { xmlns: NS_RAYO, name: 'JvbRoomName', value: room })),
-      ),
-    );
+    return h.focus.request(rayoDial(h.gateway.brewery.occupantJid, number, room));
   }
 
   it('rings the number from the meeting, carries audio both ways, and hangs up on the hangup IQ', async () => {
@@ -48,7 +42,7 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
 
     const reply = await dial(room, '+15550001234');
     expect(reply.attrs['type']).toBe('result');
-    const occupant = String(reply.getChild('ref', NS_RAYO)?.attrs['uri']).replace(/^xmpp:/, '');
+    const occupant = dialledOccupant(reply);
     expect(occupant.startsWith(`${room}/`)).toBe(true);
 
     const inv = await h.drachtio.waitForRequest('INVITE');
@@ -86,7 +80,7 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
     expect(endpoint.gateway()?.tones([CALLEE_TONE, 440], 10)).toEqual([CALLEE_TONE]);
     expect(detectTones(callee.audio(mark + 20), 8000, [WEB_TONE, 2500])).toEqual([WEB_TONE]);
 
-    const hung = await h.focus.request(xml('iq', { type: 'set', to: occupant }, xml('hangup', { xmlns: NS_RAYO })));
+    const hung = await h.focus.request(rayoHangup(occupant));
     expect(hung.attrs['type']).toBe('result');
     const bye = await h.drachtio.waitForRequest('BYE');
     h.drachtio.respond(bye, 200);
@@ -97,7 +91,7 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
   it('shows Busy in the meeting when the callee is busy', async () => {
     const room = await h.newRoom();
     const reply = await dial(room, '5550002222');
-    const occupant = String(reply.getChild('ref', NS_RAYO)?.attrs['uri']).replace(/^xmpp:/, '');
+    const occupant = dialledOccupant(reply);
     const inv = await h.drachtio.waitForRequest('INVITE');
     h.drachtio.respond(inv, 486);
     await h.focus.waitFor((s) => s.attrs['from'] === occupant && s.getChildText('status') === 'Busy');
@@ -108,10 +102,10 @@ describe.skipIf(!available)('dialling out from a meeting through the whole gatew
   it('cancels the INVITE when the meeting hangs up while it rings', async () => {
     const room = await h.newRoom();
     const reply = await dial(room, '5550003333');
-    const occupant = String(reply.getChild('ref', NS_RAYO)?.attrs['uri']).replace(/^xmpp:/, '');
+    const occupant = dialledOccupant(reply);
     const inv = await h.drachtio.waitForRequest('INVITE');
     h.drachtio.respond(inv, 180);
-    await h.focus.request(xml('iq', { type: 'set', to: occupant }, xml('hangup', { xmlns: NS_RAYO })));
+    await h.focus.request(rayoHangup(occupant));
     const cancel = await h.drachtio.waitForRequest('CANCEL');
     expect(cancel.message.callId).toBe(inv.message.callId);
     h.drachtio.respond(cancel, 200);

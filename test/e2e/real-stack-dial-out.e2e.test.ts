@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { xml } from '../../src/xmpp/connection.js';
 import { detectTones } from '../support/audio.js';
 import { sippAvailable } from '../support/drachtio-server.js';
 import { FakeConference } from '../support/fake-bridge-audio.js';
 import { FreeswitchServer } from '../support/freeswitch.js';
+import { dialledOccupant, rayoDial, rayoHangup } from '../support/rayo.js';
 import { realStackAvailability } from '../support/real-parts.js';
 import { RtpPhone } from '../support/rtp-phone.js';
 import { until } from '../support/until.js';
@@ -17,7 +17,6 @@ import { RealStackHarness, SippCallee } from './real-stack-harness.js';
  */
 const { direct: directAvailable, freeswitch: fsAvailable } = realStackAvailability('real-stack dial-out tests', [[sippAvailable(), 'sipp']]);
 
-const NS_RAYO = 'urn:xmpp:rayo:1';
 const WEB_TONE = 700;
 const CALLEE_TONE = 1500;
 
@@ -57,15 +56,9 @@ function dialOutSuite(mode: 'direct' | 'freeswitch'): void {
     const conf = new FakeConference({ speakers: [{ freqHz: WEB_TONE }] });
     try {
       const endpoint = await conf.addEndpoint();
-      const reply = await h.focus.request(
-        xml(
-          'iq',
-          { type: 'set', to: h.gateway.brewery.occupantJid },
-          xml('dial', { xmlns: NS_RAYO, to: '+15550001234', from: 'meeting' }, xml('header', { xmlns: NS_RAYO, name: 'JvbRoomName', value: room })),
-        ),
-      );
+      const reply = await h.focus.request(rayoDial(h.gateway.brewery.occupantJid, '+15550001234', room));
       expect(reply.attrs['type']).toBe('result');
-      const occupant = String(reply.getChild('ref', NS_RAYO)?.attrs['uri']).replace(/^xmpp:/, '');
+      const occupant = dialledOccupant(reply);
       await offerSession(h.focus, occupant, conf, endpoint, `dial-${mode}`);
       await endpoint.bridge.connected;
       await callee.invited();
@@ -79,7 +72,7 @@ function dialOutSuite(mode: 'direct' | 'freeswitch'): void {
       expect(endpoint.gateway()?.tones([CALLEE_TONE, 440], 10)).toEqual([CALLEE_TONE]);
       expect(detectTones(phone.audio(mark + 25), 8000, [WEB_TONE, 2500])).toEqual([WEB_TONE]);
 
-      const hung = await h.focus.request(xml('iq', { type: 'set', to: occupant }, xml('hangup', { xmlns: NS_RAYO })));
+      const hung = await h.focus.request(rayoHangup(occupant));
       expect(hung.attrs['type']).toBe('result');
       await until(() => h.gateway.registry.size === 0, 8000, 'call closed');
       await callee.byeReceived();
