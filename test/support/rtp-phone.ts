@@ -1,7 +1,8 @@
 /**
  * A test "phone" on 127.0.0.1: RTP (or SDES-SRTP, see useSdes()) with one codec (G.711, G.722 or
- * Opus), a tone or given frames as its voice, RFC 4733 digits, a source port it can change mid-call (a NAT rebinding),
- * and a record of everything it receives, decoded, for tone and digit checks.
+ * Opus), a tone or given frames as its voice, RFC 4733 digits, a source port it can change
+ * mid-call (a NAT rebinding), and a record of everything it receives, decoded, for tone and digit
+ * checks.
  */
 import dgram from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';

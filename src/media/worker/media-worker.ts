@@ -26,7 +26,7 @@ interface Pending {
   sink: WorkerCallSink | undefined;
 }
 
-/** How long stop() waits for the engine's shutdown, and then for the thread to end itself. */
+/** How long stop() gives the engine's shutdown and the thread's own exit, together, before terminate(). */
 const STOP_WAIT_MS = 2000;
 
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
