@@ -91,7 +91,8 @@ describe('media engine control', () => {
     expect(sent.tones([1000], sent.frames.length - 10)).toEqual([1000]);
   });
 
-  it('reports bridgeMediaTimeout when the bridge goes silent, and not before', async () => {
+  /** A call whose bridge sends (BRIDGE_MEDIA_TIMEOUT 500 ms); `fired()` counts its bridgeMediaTimeouts. */
+  async function bridgeWatchedCall() {
     f.engine = testEngine({ timeouts: { bridgeMediaMs: 500, callerMediaMs: 0 } });
     f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
     const { call, phone } = await connectCall(f.engine, f.conf);
@@ -99,29 +100,28 @@ describe('media engine control', () => {
     let fired = 0;
     call.on('bridgeMediaTimeout', () => fired++);
     f.conf.start();
+    return { conf: f.conf, phone, fired: () => fired };
+  }
+
+  it('reports bridgeMediaTimeout when the bridge goes silent, and not before', async () => {
+    const { conf, fired } = await bridgeWatchedCall();
     await sleep(900);
-    expect(fired).toBe(0);
-    f.conf.stop();
-    await until('bridgeMediaTimeout', () => fired > 0, 2000);
+    expect(fired()).toBe(0);
+    conf.stop();
+    await until('bridgeMediaTimeout', () => fired() > 0, 2000);
     await sleep(300);
-    expect(fired).toBe(1);
+    expect(fired()).toBe(1);
   });
 
   it('does not take a stall of its own process for a silent bridge', async () => {
-    f.engine = testEngine({ timeouts: { bridgeMediaMs: 500, callerMediaMs: 0 } });
-    f.conf = new FakeConference({ speakers: [{ freqHz: 400 }] });
-    const { call, phone } = await connectCall(f.engine, f.conf);
-    f.phones.push(phone);
-    let fired = 0;
-    call.on('bridgeMediaTimeout', () => fired++);
-    f.conf.start();
+    const { phone, fired } = await bridgeWatchedCall();
     await phone.waitForPackets(10);
     // The event loop is blocked longer than the timeout (a paused VM, a long GC); the bridge
     // sends again as soon as it can.
     const stallEnds = performance.now() + 800;
     while (performance.now() < stallEnds);
     await sleep(400);
-    expect(fired).toBe(0);
+    expect(fired()).toBe(0);
   });
 
   it('keeps the caller through a session-terminate and connects the resumed session', async () => {
