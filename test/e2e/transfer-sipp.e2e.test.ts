@@ -178,11 +178,12 @@ function transferSuite(start: () => Promise<TransferStack>): void {
   it('refuses a Refer-To the policy does not allow with 403; the call goes on', async () => {
     const { endpoint, sipp } = await connectedCaller(
       { afterMs: 500, to: 'sip:stranger@127.0.0.1:5999', expect: 'refused', refusedWith: 403 },
-      { by: 'caller', talkMs: 3000 },
+      // Long enough for the second of audio checked below even when set-up took seconds.
+      { by: 'caller', talkMs: 6000 },
     );
     const atBridge = endpoint.gateway()!;
     const mark = atBridge.frames.length;
-    await until(() => atBridge.frames.length > mark + 100, 10_000, 'the caller still at the bridge');
+    await until(() => atBridge.frames.length > mark + 50, 10_000, 'the caller still at the bridge');
     expect(atBridge.tones([CALLER_TONE], mark)).toEqual([CALLER_TONE]);
     expect(await sipp.done(30_000), await failureContext(sipp)).toBe(0);
     expect(await sipp.transferNotifies()).toEqual([]);
@@ -191,7 +192,7 @@ function transferSuite(start: () => Promise<TransferStack>): void {
   it('reports a busy target as NOTIFY 486; the phone stays in the meeting and hangs up normally', async () => {
     const target = await callee({ busy: true });
     const to = `sip:busy@127.0.0.1:${target.port}`;
-    const { endpoint, caller, sipp } = await connectedCaller({ afterMs: 500, to, expect: 'accepted' }, { by: 'caller', talkMs: 4000 });
+    const { endpoint, caller, sipp } = await connectedCaller({ afterMs: 500, to, expect: 'accepted' }, { by: 'caller', talkMs: 6000 });
     await target.invited(15_000);
     await until(async () => (await sipp.transferNotifies()).includes(486), 15_000, 'the NOTIFY with the final status at the phone');
     expect(await sipp.transferNotifies()).toEqual([100, 486]);
